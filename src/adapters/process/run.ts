@@ -1,0 +1,154 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+
+export interface RunOptions {
+  cwd: string;
+  env?: NodeJS.ProcessEnv;
+  input?: string | Buffer;
+  /** Kill the whole process group after this many ms. */
+  timeoutMs?: number;
+  /** Grace between SIGTERM and SIGKILL when stopping. */
+  killGraceMs?: number;
+  signal?: AbortSignal;
+  /** Called for each complete stdout line (streaming consumers such as agent adapters). */
+  onStdoutLine?: (line: string) => void;
+  onStderrLine?: (line: string) => void;
+  /** Keep at most this many bytes of each stream (the tail). Default 1 MiB. */
+  maxBuffer?: number;
+  /** Called once the child has a pid (to record it, e.g. for `session stop`). */
+  onSpawn?: (pid: number) => void;
+}
+
+export interface RunResult {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+  aborted: boolean;
+  /** Spawning failed (ENOENT, EACCES): the command does not exist or cannot run. */
+  spawnError: NodeJS.ErrnoException | undefined;
+  durationMs: number;
+}
+
+/** Send a signal to a whole process group; ignore "already gone". */
+export function killGroup(pid: number, sig: NodeJS.Signals): boolean {
+  try {
+    process.kill(-pid, sig);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Stop a process group politely, then firmly: SIGINT, SIGTERM after `graceMs`, SIGKILL after another.
+ * Resolves once the group is gone (or SIGKILL was sent and it still lingers for 2 s).
+ */
+export async function stopGroup(pid: number, graceMs = 2000, signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGKILL']): Promise<void> {
+  for (const sig of signals) {
+    if (!groupAlive(pid)) return;
+    killGroup(pid, sig);
+    const wait = sig === 'SIGKILL' ? 2000 : graceMs;
+    const until = Date.now() + wait;
+    while (Date.now() < until && groupAlive(pid)) await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+class TailBuffer {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  constructor(private readonly max: number) {}
+  push(b: Buffer): void {
+    this.chunks.push(b);
+    this.size += b.length;
+    while (this.size > this.max && this.chunks.length > 1) this.size -= this.chunks.shift()!.length;
+  }
+  text(): string {
+    const all = Buffer.concat(this.chunks);
+    return all.subarray(Math.max(0, all.length - this.max)).toString('utf8');
+  }
+}
+
+function lineSplitter(onLine: (l: string) => void): { push(b: Buffer): void; end(): void } {
+  let rest = '';
+  return {
+    push(b) {
+      const parts = (rest + b.toString('utf8')).split('\n');
+      rest = parts.pop() ?? '';
+      for (const p of parts) onLine(p.endsWith('\r') ? p.slice(0, -1) : p);
+    },
+    end() {
+      if (rest) onLine(rest);
+      rest = '';
+    },
+  };
+}
+
+/**
+ * Run a command (argv, never a shell string) in its own process group. A timeout or abort kills
+ * the whole group, so a grandchild holding the pipe open cannot hang us (ecosystem-style.md A.3).
+ */
+export function run(cmd: string, args: readonly string[], opts: RunOptions): Promise<RunResult> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    let child: ChildProcess;
+    const out = new TailBuffer(opts.maxBuffer ?? 1 << 20);
+    const err = new TailBuffer(opts.maxBuffer ?? 1 << 20);
+    let timedOut = false;
+    let aborted = false;
+    let spawnError: NodeJS.ErrnoException | undefined;
+    try {
+      child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+    } catch (e) {
+      resolve({ exitCode: null, signal: null, stdout: '', stderr: String(e), timedOut, aborted, spawnError: e as NodeJS.ErrnoException, durationMs: 0 });
+      return;
+    }
+    const outLines = opts.onStdoutLine ? lineSplitter(opts.onStdoutLine) : undefined;
+    const errLines = opts.onStderrLine ? lineSplitter(opts.onStderrLine) : undefined;
+    child.stdout?.on('data', (b: Buffer) => {
+      out.push(b);
+      outLines?.push(b);
+    });
+    child.stderr?.on('data', (b: Buffer) => {
+      err.push(b);
+      errLines?.push(b);
+    });
+    child.stdin?.on('error', () => undefined); // EPIPE when the child exits without reading
+    if (opts.input !== undefined) child.stdin?.end(opts.input);
+    else child.stdin?.end();
+    if (child.pid !== undefined) opts.onSpawn?.(child.pid);
+
+    const stop = (): void => {
+      if (child.pid !== undefined) void stopGroup(child.pid, opts.killGraceMs ?? 1000, ['SIGTERM', 'SIGKILL']);
+    };
+    const timer = opts.timeoutMs !== undefined ? setTimeout(() => ((timedOut = true), stop()), opts.timeoutMs) : undefined;
+    const onAbort = (): void => {
+      aborted = true;
+      stop();
+    };
+    if (opts.signal?.aborted) onAbort();
+    else opts.signal?.addEventListener('abort', onAbort, { once: true });
+
+    child.on('error', (e: NodeJS.ErrnoException) => {
+      spawnError = e;
+    });
+    child.on('close', (code, signal) => {
+      if (timer) clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+      outLines?.end();
+      errLines?.end();
+      // Leave nothing behind: a grandchild that outlived its parent dies with the group.
+      if (child.pid !== undefined && groupAlive(child.pid)) killGroup(child.pid, 'SIGKILL');
+      resolve({ exitCode: code, signal, stdout: out.text(), stderr: err.text(), timedOut, aborted, spawnError, durationMs: Date.now() - started });
+    });
+  });
+}
