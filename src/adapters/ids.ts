@@ -1,14 +1,14 @@
 import { monotonicFactory } from 'ulid';
 import type { IdSource } from '../core/ports.ts';
 
-/** Prefixed monotonic ULIDs: ids made in the same millisecond still sort in creation order. */
+/** Monotonic ULIDs: ids made in the same millisecond still sort in creation order. */
 export function ulidIds(now: () => number = Date.now): IdSource {
   const next = monotonicFactory();
-  return { next: (kind) => `${kind}_${next(now())}` };
+  return { ulid: () => next(now()) };
 }
 
-/** Deterministic ids for tests: `kind_0001`, `kind_0002`, … */
+/** Deterministic, sortable ids for tests: `00000000000000000000000001`, … */
 export function sequentialIds(): IdSource {
   let n = 0;
-  return { next: (kind) => `${kind}_${String(++n).padStart(4, '0')}` };
+  return { ulid: () => String(++n).padStart(26, '0') };
 }

@@ -4,9 +4,13 @@ export interface Clock {
 }
 
 export interface IdSource {
-  /** A new id with the given kind prefix, e.g. `ses` → `ses_01J…`. Sortable by creation time. */
-  next(kind: string): string;
+  /** A new sortable id body (a monotonic ULID in production). */
+  ulid(): string;
 }
+
+/** `ses_01J…`, `cv_01J…`; checkpoints use the seed's `ckpt-<id>` form. */
+export const newId = (ids: IdSource, kind: string): string => `${kind}_${ids.ulid()}`;
+export const newCheckpointId = (ids: IdSource): string => `ckpt-${ids.ulid()}`;
 
 /** Typed progress events; the CLI renders them, workers append them as JSONL. */
 export interface EventSink {

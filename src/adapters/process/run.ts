@@ -66,7 +66,10 @@ export async function stopGroup(pid: number, graceMs = 2000, signals: NodeJS.Sig
 class TailBuffer {
   private chunks: Buffer[] = [];
   private size = 0;
-  constructor(private readonly max: number) {}
+  private readonly max: number;
+  constructor(max: number) {
+    this.max = max;
+  }
   push(b: Buffer): void {
     this.chunks.push(b);
     this.size += b.length;

@@ -1,0 +1,27 @@
+import { startSession } from '../../../core/session/start.ts';
+import { openFromOptions } from '../../context.ts';
+import { output, warn, type CommonOptions } from '../../io.ts';
+import { renderBudget } from '../../render/session.ts';
+
+interface Opts extends CommonOptions {
+  epic: string;
+  budget?: string;
+  resume?: boolean;
+  goal?: string;
+  task?: string;
+}
+
+export async function run(o: Opts): Promise<number> {
+  const { deps } = await openFromOptions(o);
+  const r = await startSession(deps, { epicId: o.epic, resume: o.resume === true, budget: o.budget, goal: o.goal, task: o.task });
+  if (r.warning && !o.json) warn(r.warning);
+  output(o, { session: r.session, context: r.context, budget: r.budget, warning: r.warning, interrupted: r.interrupted, resumeBrief: r.resumeBrief }, (d) =>
+    [
+      ...d.interrupted.map((s) => `session ${s} was still running (never paused): marked interrupted, its recorded cost kept`),
+      `started session ${d.session.number} (${d.session.id}) of epic ${d.session.epicId}`,
+      `budget: ${renderBudget(d.budget)}`,
+      ...(d.resumeBrief ? ['', d.resumeBrief] : []),
+    ].join('\n'),
+  );
+  return 0;
+}
