@@ -14,7 +14,9 @@ export interface OpenOptions {
 /** Production wiring: the git repository around `cwd`, the system clock, monotonic ULIDs. */
 export async function openGitDeps(cwd: string, o: OpenOptions = {}): Promise<{ deps: CoreDeps; repo: RepoInfo; store: GitCheckpointStore }> {
   const repo = await openRepo(cwd);
-  const store = new GitCheckpointStore(repo, () => systemClock.now());
+  // ORCH_STALE_LOCK_MS: how old a ref lock must be to count as left by a dead writer (tests shorten it).
+  const staleLockMs = Number(process.env.ORCH_STALE_LOCK_MS) || undefined;
+  const store = new GitCheckpointStore(repo, () => systemClock.now(), staleLockMs ? { staleLockMs } : {});
   const patterns = o.secretPatterns ?? DEFAULT_SECRET_PATTERNS;
   const deps: CoreDeps = {
     store,

@@ -8,7 +8,7 @@ export interface SyncResult {
   remote: string;
   fetched: string[];
   pushed: string[];
-  /** Refs that moved differently on both sides (not fast-forward): left alone, reported. */
+  /** Refs that are not a fast-forward either way (both sides wrote to them): left alone, reported. */
   rejected: string[];
 }
 
@@ -23,6 +23,10 @@ async function snapshotRefs(repo: RepoInfo): Promise<Map<string, string>> {
  */
 export async function syncNamespace(repo: RepoInfo, remote: string, o: { push: boolean; fetch: boolean }): Promise<SyncResult> {
   if (remote.startsWith('-')) throw new OrchError('usage', `invalid remote ${JSON.stringify(remote)}`);
+  const remotes = (await gitText(repo.top, ['remote'])).split('\n').filter(Boolean);
+  if (!remotes.includes(remote) && !/[/:]/.test(remote)) {
+    throw new OrchError('not_found', `no remote named ${JSON.stringify(remote)}`, { hint: remotes.length ? `remotes here: ${remotes.join(', ')}` : 'add one with: git remote add origin <url>' });
+  }
   const res: SyncResult = { remote, fetched: [], pushed: [], rejected: [] };
   if (o.fetch) {
     const before = await snapshotRefs(repo);
@@ -47,6 +51,7 @@ export async function syncNamespace(repo: RepoInfo, remote: string, o: { push: b
       throw new OrchError('git_failed', `push to ${remote} failed: ${p.stderr.trim().split('\n').at(-1) ?? ''}`, { hint: 'check the remote name (git remote -v) and access' });
     }
   }
-  res.rejected = [...new Set(res.rejected)];
+  // A ref the fetch refused because ours is ahead is no divergence once the push took it.
+  res.rejected = [...new Set(res.rejected)].filter((r) => !res.pushed.includes(r));
   return res;
 }

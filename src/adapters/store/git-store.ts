@@ -5,7 +5,7 @@ import { SessionStatus } from '../../schema/context.ts';
 import { parseEpic, type Epic } from '../../schema/epic.ts';
 import { SessionEvent } from '../../schema/event.ts';
 import { git, gitText } from '../git/git.ts';
-import { recoverStaleLocks } from '../git/locks.ts';
+import { recoverStaleLocks, STALE_LOCK_MS } from '../git/locks.ts';
 import { casRef, commitTree, readBlobs, readRef, writeTreeSpec, type TreeSpec } from '../git/objects.ts';
 import type { RepoInfo } from '../git/repo.ts';
 import { checkpointMessage, LOG_FORMAT, parseLog, parseTrailers, type LoggedCommit } from './trailers.ts';
@@ -41,10 +41,12 @@ export class GitCheckpointStore implements CheckpointStore {
   private readonly shaOf = new Map<string, string>();
   private readonly epicSha = new Map<string, string>();
   private readonly now: () => Date;
+  private readonly staleLockMs: number;
 
-  constructor(repo: RepoInfo, now: () => Date) {
+  constructor(repo: RepoInfo, now: () => Date, opts: { staleLockMs?: number } = {}) {
     this.repo = repo;
     this.now = now;
+    this.staleLockMs = opts.staleLockMs ?? STALE_LOCK_MS;
   }
 
   async getEpic(epicId: string): Promise<Epic | null> {
@@ -207,14 +209,19 @@ export class GitCheckpointStore implements CheckpointStore {
     return hit.sha;
   }
 
-  /** Compare-and-swap with one recovery: a ref lock left by a killed writer is removed when stale. */
+  /**
+   * Compare-and-swap. A ref lock left by a writer killed mid-update blocks the ref until it is
+   * stale; then it is removed and the write goes through (bounded wait).
+   */
   private async cas(ref: string, next: string, expected: string | null, reason: string): Promise<boolean> {
-    try {
-      return await casRef(this.repo, ref, next, expected, reason);
-    } catch (e) {
-      if (!(e instanceof OrchError && e.code === 'lock_held')) throw e;
-      if ((await recoverStaleLocks(this.repo, this.now())) === 0) throw e;
-      return casRef(this.repo, ref, next, expected, reason);
+    const deadline = this.now().getTime() + this.staleLockMs + 3000;
+    for (;;) {
+      try {
+        return await casRef(this.repo, ref, next, expected, reason);
+      } catch (e) {
+        if (!(e instanceof OrchError && e.code === 'lock_held') || this.now().getTime() > deadline) throw e;
+        if ((await recoverStaleLocks(this.repo, this.now(), this.staleLockMs)) === 0) await new Promise((r) => setTimeout(r, 100));
+      }
     }
   }
 }

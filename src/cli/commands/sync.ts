@@ -9,7 +9,7 @@ export async function run(o: CommonOptions & { pushOnly?: boolean; fetchOnly?: b
   output(o, r, (d) =>
     [
       `sync with ${d.remote}: ${d.fetched.length} ref(s) fetched, ${d.pushed.length} pushed`,
-      ...d.rejected.map((ref) => `diverged, left alone: ${ref} (both sides wrote to it)`),
+      ...d.rejected.map((ref) => `not a fast-forward, left alone: ${ref} (both sides wrote to it, or this side is ahead: push it)`),
     ].join('\n'),
   );
   return r.rejected.length > 0 ? 1 : 0;

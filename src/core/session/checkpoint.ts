@@ -38,7 +38,7 @@ function nextCheckpointId(deps: CoreDeps, previous: string | null): string {
  */
 export async function writeCheckpoint(deps: CoreDeps, session: Session, context: OrchestrationContext, req: CheckpointRequest): Promise<Checkpoint> {
   const status = req.status ?? session.status;
-  if (status !== session.status) assertTransition(session.id, session.status, status);
+  assertTransition(session.id, session.status, status);
   const snap = req.snapshot !== false && deps.workspace ? await deps.workspace.snapshot() : null;
   const filesModified = snap ? [...new Set([...context.filesModified, ...snap.changed])].sort() : context.filesModified;
   const checkpoint: Checkpoint = {
