@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { OrchError } from '../../core/errors.ts';
-import { fsyncArgs, git, gitText } from './git.ts';
+import { fsyncArgs, git } from './git.ts';
 import type { RepoInfo } from './repo.ts';
 
 export interface TreeEntry {
@@ -34,11 +34,14 @@ function encodeTree(entries: TreeEntry[]): Buffer {
   );
 }
 
-/**
- * Write a whole tree spec with two git calls (all blobs, then all trees): object ids are computed
- * here, so no call waits on another's output. Returns the root tree id.
- */
-export async function writeTreeSpec(repo: RepoInfo, spec: TreeSpec): Promise<string> {
+interface BuiltTree {
+  root: string;
+  blobs: Buffer[];
+  trees: Buffer[];
+}
+
+/** Compute every object of a tree spec here, so nothing waits on git's output to continue. */
+function buildTree(format: RepoInfo['objectFormat'], spec: TreeSpec): BuiltTree {
   const blobs: Buffer[] = [];
   const trees: Buffer[] = [];
   const build = (node: TreeSpec): string => {
@@ -47,7 +50,7 @@ export async function writeTreeSpec(repo: RepoInfo, spec: TreeSpec): Promise<str
       if (typeof v === 'string' || Buffer.isBuffer(v)) {
         const body = typeof v === 'string' ? Buffer.from(v, 'utf8') : v;
         blobs.push(body);
-        entries.push({ mode: '100644', name, sha: objectId(repo.objectFormat, 'blob', body) });
+        entries.push({ mode: '100644', name, sha: objectId(format, 'blob', body) });
       } else if (isExistingTree(v)) {
         entries.push({ mode: '040000', name, sha: v.tree });
       } else {
@@ -56,35 +59,51 @@ export async function writeTreeSpec(repo: RepoInfo, spec: TreeSpec): Promise<str
     }
     const body = encodeTree(entries);
     trees.push(body);
-    return objectId(repo.objectFormat, 'tree', body);
+    return objectId(format, 'tree', body);
   };
-  const root = build(spec);
+  return { root: build(spec), blobs, trees };
+}
+
+export interface CommitSpec {
+  parents: string[];
+  message: string;
+  date: Date;
+}
+
+function commitBody(tree: string, c: CommitSpec): Buffer {
+  const stamp = `${Math.floor(c.date.getTime() / 1000)} +0000`;
+  const head = [`tree ${tree}`, ...c.parents.map((p) => `parent ${p}`), `author orch <orch@localhost> ${stamp}`, `committer orch <orch@localhost> ${stamp}`];
+  return Buffer.from(`${head.join('\n')}\n\n${c.message.endsWith('\n') ? c.message : `${c.message}\n`}`, 'utf8');
+}
+
+/** Write objects of one type with one `hash-object --stdin-paths` (fsynced as one batch). */
+async function writeLoose(repo: RepoInfo, dir: string, type: 'blob' | 'tree' | 'commit', bodies: Buffer[]): Promise<void> {
+  if (bodies.length === 0) return;
+  const files = await Promise.all(
+    bodies.map(async (b, i) => {
+      const f = path.join(dir, `${type}-${i}`);
+      await writeFile(f, b);
+      return f;
+    }),
+  );
+  await git(repo.top, [...fsyncArgs, 'hash-object', '-w', '-t', type, '--stdin-paths'], { input: files.join('\n') + '\n' });
+}
+
+/**
+ * Write a tree spec and optionally a commit of it: every object id is computed here and the three
+ * object kinds are written in parallel. Nothing is reachable until a ref points at the commit, so
+ * a crash in between leaves only unreachable objects. Returns the tree and commit ids.
+ */
+export async function writeObjects(repo: RepoInfo, spec: TreeSpec, commit?: CommitSpec): Promise<{ tree: string; commit: string | null }> {
+  const built = buildTree(repo.objectFormat, spec);
+  const body = commit ? commitBody(built.root, commit) : null;
   const dir = await mkdtemp(path.join(os.tmpdir(), 'orch-obj-'));
   try {
-    const write = async (type: 'blob' | 'tree', bodies: Buffer[]): Promise<void> => {
-      if (bodies.length === 0) return;
-      const files = await Promise.all(
-        bodies.map(async (b, i) => {
-          const f = path.join(dir, `${type}-${i}`);
-          await writeFile(f, b);
-          return f;
-        }),
-      );
-      await git(repo.top, [...fsyncArgs, 'hash-object', '-w', '-t', type, '--stdin-paths'], { input: files.join('\n') + '\n' });
-    };
-    await write('blob', blobs);
-    await write('tree', trees);
+    await Promise.all([writeLoose(repo, dir, 'blob', built.blobs), writeLoose(repo, dir, 'tree', built.trees), body ? writeLoose(repo, dir, 'commit', [body]) : null]);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-  return root;
-}
-
-export async function commitTree(repo: RepoInfo, tree: string, parents: string[], message: string, date: Date): Promise<string> {
-  const iso = `${Math.floor(date.getTime() / 1000)} +0000`;
-  const args = [...fsyncArgs, 'commit-tree', tree, ...parents.flatMap((p) => ['-p', p])];
-  const out = await gitText(repo.top, args, { input: message, env: { GIT_AUTHOR_DATE: iso, GIT_COMMITTER_DATE: iso } });
-  return out.trim();
+  return { tree: built.root, commit: body ? objectId(repo.objectFormat, 'commit', body) : null };
 }
 
 export const ZERO = (repo: RepoInfo): string => '0'.repeat(repo.objectFormat === 'sha256' ? 64 : 40);

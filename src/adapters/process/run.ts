@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
 
 export interface RunOptions {
   cwd: string;
@@ -40,13 +41,35 @@ export function killGroup(pid: number, sig: NodeJS.Signals): boolean {
   }
 }
 
+/**
+ * Is any process of the group still running? Zombies do not count: where PID 1 does not reap
+ * orphans (some containers), a killed grandchild stays a zombie and still answers kill(-pid, 0).
+ */
 export function groupAlive(pid: number): boolean {
   try {
     process.kill(-pid, 0);
-    return true;
   } catch {
     return false;
   }
+  if (process.platform !== 'linux') return true;
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return true;
+  }
+  for (const e of entries) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      // /proc/<pid>/stat: "pid (comm) state ppid pgrp …"; comm may contain spaces, so cut at the last ')'.
+      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(f[2]) === pid && f[0] !== 'Z' && f[0] !== 'X') return true;
+    } catch {
+      /* the process ended while we looked */
+    }
+  }
+  return false;
 }
 
 /**

@@ -6,7 +6,7 @@ import { parseEpic, type Epic } from '../../schema/epic.ts';
 import { SessionEvent } from '../../schema/event.ts';
 import { git, gitText } from '../git/git.ts';
 import { recoverStaleLocks, STALE_LOCK_MS } from '../git/locks.ts';
-import { casRef, commitTree, readBlobs, readRef, writeTreeSpec, type TreeSpec } from '../git/objects.ts';
+import { casRef, readBlobs, readRef, writeObjects, type TreeSpec } from '../git/objects.ts';
 import type { RepoInfo } from '../git/repo.ts';
 import { checkpointMessage, LOG_FORMAT, parseLog, parseTrailers, type LoggedCommit } from './trailers.ts';
 
@@ -66,9 +66,9 @@ export class GitCheckpointStore implements CheckpointStore {
       expected = this.epicSha.get(`${w.epic.epicId}@${w.expectedVersion}`) ?? null;
       if (!expected) return false; // we never read that version: re-read
     }
-    const tree = await writeTreeSpec(this.repo, { 'epic.json': JSON.stringify(w.epic, null, 2) + '\n', 'events.jsonl': jsonl(w.events) });
-    const msg = `orch epic ${w.epic.epicId}\n\nOrch-Epic: ${w.epic.epicId}\nOrch-Budget: ${w.epic.budget ?? 'none'}\n`;
-    const commit = await commitTree(this.repo, tree, expected ? [expected] : [], msg, this.now());
+    const message = `orch epic ${w.epic.epicId}\n\nOrch-Epic: ${w.epic.epicId}\nOrch-Budget: ${w.epic.budget ?? 'none'}\n`;
+    const spec = { 'epic.json': JSON.stringify(w.epic, null, 2) + '\n', 'events.jsonl': jsonl(w.events) };
+    const commit = (await writeObjects(this.repo, spec, { parents: expected ? [expected] : [], message, date: this.now() })).commit!;
     const ok = await this.cas(ref, commit, expected, `orch: epic ${w.epic.epicId}`);
     if (ok) this.epicSha.set(`${w.epic.epicId}@${w.epic.updatedAt}`, commit);
     return ok;
@@ -95,8 +95,8 @@ export class GitCheckpointStore implements CheckpointStore {
     const dir: TreeSpec = { [`${c.id}.json`]: JSON.stringify(c, null, 2) + '\n', 'events.jsonl': jsonl(w.events) };
     if (w.brief !== undefined) dir['brief.md'] = w.brief;
     if (c.git?.snapshotTree) dir.wip = { tree: c.git.snapshotTree };
-    const tree = await writeTreeSpec(this.repo, { '.orchestration': { checkpoints: { [c.epicId]: dir } } });
-    const commit = await commitTree(this.repo, tree, parent ? [parent] : [], checkpointMessage(c), this.now());
+    const spec = { '.orchestration': { checkpoints: { [c.epicId]: dir } } };
+    const commit = (await writeObjects(this.repo, spec, { parents: parent ? [parent] : [], message: checkpointMessage(c), date: this.now() })).commit!;
     if (!(await this.cas(ref, commit, expected, `orch: ${c.id}`))) {
       throw new OrchError('superseded', `session ${c.sessionId} of epic ${c.epicId} was moved by another writer; this writer stops`, {
         hint: `run: orch session status --epic ${c.epicId}`,
