@@ -16,6 +16,8 @@ export type AgentEvent =
   | { type: 'tool_result'; toolUseId: string; isError: boolean; content: string }
   /** Running estimate from streamed usage × price table; not a charge. */
   | { type: 'usage_estimate'; model: string; estimatedCostUsd: number }
+  /** The agent is retrying a failed model call (429/5xx/overloaded): alive, but not progressing. */
+  | { type: 'api_retry'; attempt: number; maxRetries: number | null; errorStatus: number | null; retryDelayMs: number | null; error: string | null }
   | { type: 'result'; outcome: AgentOutcome }
   /** A stdout line that was not the agent's JSON: recorded, not fatal. */
   | { type: 'unparsed'; line: string }
