@@ -25,7 +25,7 @@ function writeAndKill(repo: string, epic: string, env: NodeJS.ProcessEnv): Promi
       const lines = buf.split('\n');
       buf = lines.pop() ?? '';
       for (const l of lines) {
-        if (l === 'ready') setTimeout(() => child.kill('SIGKILL'), Math.random() * 400);
+        if (l === 'ready') setTimeout(() => child.kill('SIGKILL'), Math.random() * 250);
         else if (l.startsWith('ok ')) ids.push(l.slice(3));
       }
     });

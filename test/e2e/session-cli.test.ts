@@ -1,4 +1,5 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { orch } from '../support/cli.ts';
@@ -132,14 +133,11 @@ describe('orch session: bad input', () => {
     orch(dir, ['session', 'pause', '--epic', 'e', '--reason', 'p']);
     const ref = g(dir, 'for-each-ref', '--format=%(refname)', 'refs/orchestration/e/sessions/').trim();
     // A second session whose checkpoint document is garbage.
-    const blob = g(dir, 'hash-object', '-w', '--stdin').trim();
-    void blob;
     const tmp = tempDir();
     writeFileSync(path.join(tmp, 'bad.json'), '{ not json');
     const badBlob = g(dir, 'hash-object', '-w', path.join(tmp, 'bad.json')).trim();
     const idx = path.join(tmp, 'idx');
     const env = { ...process.env, GIT_INDEX_FILE: idx };
-    const { execFileSync } = require_('node:child_process');
     execFileSync('git', ['update-index', '--add', '--cacheinfo', `100644,${badBlob},.orchestration/checkpoints/e/ckpt-ZZZZ.json`], { cwd: dir, env });
     const tree = execFileSync('git', ['write-tree'], { cwd: dir, env, encoding: 'utf8' }).trim();
     const msg = 'bad\n\nOrch-Epic: e\nOrch-Session: ses_bad\nOrch-Session-Number: 2\nOrch-Checkpoint: ckpt-ZZZZ\nOrch-Status: running\nOrch-Cost: 0\nOrch-Created: 2099-01-01T00:00:00.000Z\n';
@@ -156,11 +154,10 @@ describe('orch session: bad input', () => {
     const dir = gitRepo();
     orch(dir, ['session', 'start', '--epic', 'e']);
     const tip = orch(dir, ['session', 'status', '--epic', 'e', '--json']).json() as { lastCheckpoint: Record<string, unknown> };
-    const doc = { ...tip.lastCheckpoint, schemaVersion: 99 };
+    const doc: Record<string, unknown> = { ...tip.lastCheckpoint, schemaVersion: 99 };
     const tmp = tempDir();
     writeFileSync(path.join(tmp, 'c.json'), JSON.stringify(doc));
     const blob = g(dir, 'hash-object', '-w', path.join(tmp, 'c.json')).trim();
-    const { execFileSync } = require_('node:child_process');
     const env = { ...process.env, GIT_INDEX_FILE: path.join(tmp, 'idx') };
     execFileSync('git', ['update-index', '--add', '--cacheinfo', `100644,${blob},.orchestration/checkpoints/e/${String(doc.id)}.json`], { cwd: dir, env });
     const tree = execFileSync('git', ['write-tree'], { cwd: dir, env, encoding: 'utf8' }).trim();
@@ -172,8 +169,3 @@ describe('orch session: bad input', () => {
     expect((r.json().error as { code: string }).code).toBe('schema_unsupported');
   });
 });
-
-// Vitest runs ESM; a tiny bridge keeps the helpers above synchronous.
-import { createRequire } from 'node:module';
-const require_ = createRequire(import.meta.url) as (m: 'node:child_process') => typeof import('node:child_process');
-void mkdirSync;

@@ -1,10 +1,10 @@
-import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { GitState } from '../../schema/checkpoint.ts';
 import { git, gitText } from './git.ts';
 import type { RepoInfo } from './repo.ts';
-import { DEFAULT_SECRET_PATTERNS, secretMatcher, secretPathspecs } from './secrets.ts';
+import { DEFAULT_SECRET_PATTERNS, secretPathspecs } from './secrets.ts';
 
 export { DEFAULT_SECRET_PATTERNS } from './secrets.ts';
 
@@ -19,58 +19,71 @@ export async function readHead(repo: RepoInfo): Promise<{ head: string | null; b
   return { head: null, branch: sym.startsWith('refs/heads/') ? sym.slice('refs/heads/'.length) : null };
 }
 
-interface WorkStatus {
-  /** Paths whose working-tree state must go into the snapshot (modified, deleted, untracked). */
-  toUpdate: string[];
-  /** Paths that differ from HEAD (staged, unstaged or untracked). */
-  changed: string[];
+/**
+ * A private index kept between snapshots (in orch's own directory of the git dir, never the
+ * user's index): it keeps git's stat cache, cache tree and untracked cache warm, so a snapshot
+ * hashes and walks only what changed since the last one. One process at a time uses it; a
+ * concurrent snapshot works on a throw-away copy instead.
+ */
+async function acquirePrivateIndex(repo: RepoInfo): Promise<{ index: string; release: () => Promise<void> } | null> {
+  const dir = path.join(repo.gitDir, 'orch');
+  const lock = path.join(dir, 'snapshot.lock');
+  await mkdir(dir, { recursive: true });
+  try {
+    await writeFile(lock, String(process.pid), { flag: 'wx' });
+  } catch {
+    const st = await stat(lock).catch(() => null);
+    if (!st || Date.now() - st.mtimeMs < 60_000) return null;
+    await rm(lock, { force: true }); // left by a killed process
+    return acquirePrivateIndex(repo);
+  }
+  const index = path.join(dir, 'snapshot-index');
+  // We hold orch's lock, so a git lock on the private index can only be left by a killed process.
+  await rm(`${index}.lock`, { force: true });
+  try {
+    await stat(index);
+  } catch {
+    await copyFile(path.join(repo.gitDir, 'index'), index).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'ENOENT') throw e;
+    });
+  }
+  return { index, release: () => rm(lock, { force: true }) };
 }
 
-/** One walk of the working tree: `status --porcelain -z` against the private index. */
-function parseStatus(out: string): WorkStatus {
-  const toUpdate: string[] = [];
-  const changed: string[] = [];
-  for (const rec of out.split('\0')) {
-    if (rec.length < 4) continue;
-    const x = rec[0];
-    const y = rec[1];
-    const file = rec.slice(3);
-    changed.push(file);
-    if (x === '?' || y !== ' ') toUpdate.push(file);
-  }
-  return { toUpdate, changed };
+async function throwAwayIndex(repo: RepoInfo): Promise<{ index: string; release: () => Promise<void> }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'orch-snap-'));
+  const index = path.join(dir, 'index');
+  await copyFile(path.join(repo.gitDir, 'index'), index).catch((e: NodeJS.ErrnoException) => {
+    if (e.code !== 'ENOENT') throw e; // no index yet: start from an empty one
+  });
+  return { index, release: () => rm(dir, { recursive: true, force: true }) };
 }
 
 /**
- * Snapshot the working files (tracked + untracked, not ignored, secrets left out) into a tree,
- * through a copy of the user's index: the copy keeps git's stat cache and cache tree, so only
- * changed files are hashed, and the user's own index is never written.
+ * Snapshot the working files (tracked + untracked, not ignored, secrets left out) into a tree.
+ * The user's own index is never written.
  */
 export async function takeSnapshot(repo: RepoInfo, secretPatterns: readonly string[] = DEFAULT_SECRET_PATTERNS): Promise<GitState> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'orch-snap-'));
-  const index = path.join(dir, 'index');
+  const held = (await acquirePrivateIndex(repo)) ?? (await throwAwayIndex(repo));
   try {
-    await copyFile(path.join(repo.gitDir, 'index'), index).catch((e: NodeJS.ErrnoException) => {
-      if (e.code !== 'ENOENT') throw e; // no index yet: start from an empty one
-    });
-    const env = { GIT_INDEX_FILE: index };
-    const isSecret = secretMatcher(secretPatterns);
-    const [{ head, branch }, statusOut, trackedSecrets] = await Promise.all([
+    const env = { GIT_INDEX_FILE: held.index };
+    const specs = secretPathspecs(secretPatterns);
+    const excludes = specs.map((p) => p.replace(':(glob)', ':(glob,exclude)'));
+    const [{ head, branch }, secretList] = await Promise.all([
       readHead(repo),
-      gitText(repo.top, ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--no-renames', '--ignore-submodules=all'], { env }),
-      gitText(repo.top, ['ls-files', '-z', '-c', '--', ...secretPathspecs(secretPatterns)], { env }),
+      gitText(repo.top, ['ls-files', '-z', '-c', '-o', '--exclude-standard', '--', ...specs], { env }),
+      git(repo.top, ['-c', 'core.untrackedCache=true', 'add', '-A', '--', '.', ...excludes], { env }),
     ]);
-    const st = parseStatus(statusOut);
-    const secretsInIndex = trackedSecrets.split('\0').filter(Boolean);
-    const untrackedSecrets = st.toUpdate.filter(isSecret);
-    const excluded = [...new Set([...secretsInIndex, ...untrackedSecrets])].sort();
-    const update = st.toUpdate.filter((f) => !isSecret(f));
+    const excluded = [...new Set(secretList.split('\0').filter(Boolean))].sort();
+    // Secrets tracked in the index orch started from are dropped too (untracked ones were never added).
     if (excluded.length > 0) await git(repo.top, ['update-index', '--force-remove', '-z', '--stdin'], { env, input: excluded.join('\0') + '\0' });
-    if (update.length > 0) await git(repo.top, ['update-index', '--add', '--remove', '-z', '--stdin'], { env, input: update.join('\0') + '\0' });
-    const tree = (await gitText(repo.top, ['write-tree'], { env })).trim();
-    const changed = [...new Set(st.changed.filter((f) => !isSecret(f)))].sort();
-    return { head, branch, snapshotTree: tree, excluded, changed };
+    const [treeOut, changedOut] = await Promise.all([
+      gitText(repo.top, ['write-tree'], { env }),
+      head ? gitText(repo.top, ['diff-index', '--cached', '--name-only', '-z', '--no-renames', head], { env }) : gitText(repo.top, ['ls-files', '-z', '-c'], { env }),
+    ]);
+    const changed = changedOut.split('\0').filter(Boolean).sort();
+    return { head, branch, snapshotTree: treeOut.trim(), excluded, changed };
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    await held.release();
   }
 }
