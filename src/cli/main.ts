@@ -1,36 +1,9 @@
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT, OrchError } from '../core/errors.ts';
-import { reportError, type CommonOptions } from './io.ts';
+import { reportError } from './io.ts';
+import { ExitWith, leaf } from './leaf.ts';
 
 /** Each command module validates its own typed options; commander hands them over as parsed. */
-type Action = (opts: never, args: string[]) => Promise<number | undefined>;
-
-/** Every command gets --json, --cwd and --debug; its implementation is imported only when it runs. */
-function leaf(parent: Command, spec: string, description: string, load: () => Promise<{ run: Action }>): Command {
-  const cmd = parent.command(spec).description(description);
-  cmd
-    .option('--json', 'print the result as JSON (with schemaVersion)')
-    .option('--cwd <dir>', 'run in this directory (default: the current one)')
-    .option('--debug', 'print stacks on errors')
-    .action(async (...raw: unknown[]) => {
-      const command = raw.at(-1) as Command;
-      const opts = command.opts<Record<string, unknown> & CommonOptions>();
-      const args = command.args;
-      const { run } = await load();
-      const code = await run(opts as never, args);
-      if (code) throw new ExitWith(code);
-    });
-  return cmd;
-}
-
-class ExitWith extends Error {
-  readonly code: number;
-  constructor(code: number) {
-    super(`exit ${code}`);
-    this.code = code;
-  }
-}
-
 /** Verbs of the seed that this version does not have yet: say so plainly and exit non-zero. */
 function notBuilt(parent: Command, name: string, issue: string): void {
   parent
@@ -46,6 +19,25 @@ function notBuilt(parent: Command, name: string, issue: string): void {
     });
 }
 
+/** Options shared by `orch run` and `orch session start --run`. */
+export function addRunOptions(cmd: Command): Command {
+  return cmd
+    .option('--budget <usd>', 'set or raise the epic budget, USD')
+    .option('--agent <name>', 'claude or command', 'claude')
+    .option('--command <cmdline>', 'the agent command line for --agent command (prompt on stdin)')
+    .option('--cost-field <path>', 'for --agent command: JSON field with the cost in USD, e.g. usage.cost_usd')
+    .option('--max-sessions <k>', 'stop after this many sessions', '5')
+    .option('--session-timeout <minutes>', 'kill a session that runs longer')
+    .option('--stall-timeout <minutes>', 'kill a session whose agent prints nothing for this long', '10')
+    .option('--resume-agent', "continue the agent's own conversation instead of a fresh one with the brief")
+    .option('--background', 'run detached; watch with session status, stop with session stop')
+    .option('--max-failures <k>', 'stop after this many failed sessions in a row', '3')
+    .option('--checkpoint-interval <minutes>', 'checkpoint a running session this often', '15')
+    .option('--max-turns <n>', "cap the agent's turns per session")
+    .option('--model <id>', 'model for the agent')
+    .option('--allowed-tools <list>', 'comma-separated tools the agent may use');
+}
+
 export function buildProgram(): Command {
   const program = new Command('orch')
     .description('Multi-session orchestration for AI coding agents: checkpoints in git, measured cost, budgets, resume briefs.')
@@ -59,7 +51,11 @@ export function buildProgram(): Command {
     .option('--budget <usd>', 'set or raise the epic budget, USD')
     .option('--resume', 'continue from the newest session (carries its context and prints the brief)')
     .option('--goal <text>', 'the epic goal (kept in the epic record)')
-    .option('--task <text>', 'what this session works on');
+    .option('--task <text>', 'what this session works on')
+    .option('--run <task>', 'drive the agent on this task (same as orch run)');
+  leaf(session, 'stop', 'stop a running orch run after a final checkpoint', () => import('./commands/session/stop.ts'))
+    .requiredOption('--epic <id>', 'epic id')
+    .option('--wait <seconds>', 'how long to wait for it to stop', '60');
   leaf(session, 'status', 'show the epic, its budget and its newest session', () => import('./commands/session/status.ts')).requiredOption('--epic <id>', 'epic id');
   leaf(session, 'pause', 'pause the running session with a checkpoint', () => import('./commands/session/pause.ts'))
     .requiredOption('--epic <id>', 'epic id')
@@ -72,6 +68,10 @@ export function buildProgram(): Command {
     .requiredOption('--epic <id>', 'epic id')
     .addOption(new Option('--outcome <outcome>', 'how it ended').choices(['success', 'partial', 'failure']).makeOptionMandatory())
     .option('--reason <text>', 'a note on the outcome');
+
+  addRunOptions(
+    leaf(program, 'run <task>', 'drive an agent on a task across sessions: brief, checkpoints, budget, resume', () => import('./commands/run.ts')).requiredOption('--epic <id>', 'epic id'),
+  );
 
   const checkpoint = program.command('checkpoint').description('inspect and restore checkpoints');
   leaf(checkpoint, 'show <id>', 'show one checkpoint (id or unique prefix)', () => import('./commands/checkpoint/show.ts')).option('--epic <id>', 'look only in this epic');

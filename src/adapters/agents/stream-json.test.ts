@@ -34,6 +34,12 @@ describe('parseStreamJsonLine', () => {
     expect(parseStreamJsonLine(assistant).events).toEqual([
       { type: 'text', text: 'Writing' },
       { type: 'tool_use', id: 'toolu_1', name: 'Write', input: { file_path: 'a', content: 'b' } },
+      {
+        type: 'usage',
+        messageId: 'msg_1',
+        model: 'claude-sonnet-4-5-20250929',
+        usage: { inputTokens: 1000, outputTokens: 1, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 },
+      },
     ]);
     expect(parseStreamJsonLine(user).events).toEqual([{ type: 'tool_result', toolUseId: 'toolu_1', isError: true, content: 'line 1\n[image]' }]);
   });

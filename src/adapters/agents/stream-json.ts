@@ -101,6 +101,18 @@ function assistantEvents(msg: Obj): AgentEvent[] {
     if (block.type === 'text' && typeof block.text === 'string') events.push({ type: 'text', text: block.text });
     if (block.type === 'tool_use') events.push({ type: 'tool_use', id: str(block.id) ?? '', name: str(block.name) ?? '', input: block.input });
   }
+  // Interim usage: the same message id repeats per content block; the caller keeps the largest.
+  const m = isObj(msg.message) ? msg.message : null;
+  if (m && isObj(m.usage) && typeof m.model === 'string') {
+    const u = m.usage;
+    const n = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+    events.push({
+      type: 'usage',
+      messageId: str(m.id) ?? '',
+      model: m.model,
+      usage: { inputTokens: n(u.input_tokens), outputTokens: n(u.output_tokens), cacheReadInputTokens: n(u.cache_read_input_tokens), cacheCreationInputTokens: n(u.cache_creation_input_tokens) },
+    });
+  }
   return events;
 }
 

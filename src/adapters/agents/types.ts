@@ -14,8 +14,13 @@ export type AgentEvent =
   | { type: 'text'; text: string }
   | { type: 'tool_use'; id: string; name: string; input: unknown }
   | { type: 'tool_result'; toolUseId: string; isError: boolean; content: string }
-  /** Running estimate from streamed usage × price table; not a charge. */
-  | { type: 'usage_estimate'; model: string; estimatedCostUsd: number }
+  /** Interim token usage of a model call as streamed (not a cost: the caller may estimate from it). */
+  | {
+      type: 'usage';
+      messageId: string;
+      model: string;
+      usage: { inputTokens: number; outputTokens: number; cacheReadInputTokens: number; cacheCreationInputTokens: number };
+    }
   /** The agent is retrying a failed model call (429/5xx/overloaded): alive, but not progressing. */
   | { type: 'api_retry'; attempt: number; maxRetries: number | null; errorStatus: number | null; retryDelayMs: number | null; error: string | null }
   | { type: 'result'; outcome: AgentOutcome }

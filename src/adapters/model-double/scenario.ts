@@ -64,6 +64,8 @@ export const scenarioSchema = z.strictObject({
   turns: z.array(turnSchema),
   /** What to answer once the turns are used up: a short closing text, or a 500 (to catch runaway loops). */
   whenExhausted: z.enum(['text', 'error']).default('text'),
+  /** `conversation`: each Claude session starts the script afresh; `shared`: later sessions continue it. */
+  cursor: z.enum(['conversation', 'shared']).default('conversation'),
 });
 export type Scenario = z.output<typeof scenarioSchema>;
 export type ScenarioInput = z.input<typeof scenarioSchema>;

@@ -193,7 +193,7 @@ export async function startModelDouble(input: ScenarioInput | Record<string, Sce
   function nextTurn(rec: RecordedRequest): Turn {
     const name = rec.scenario ?? DEFAULT_SCENARIO;
     const script = scenarios[name];
-    const key = `${name}\u0000${rec.conversation ?? ''}`;
+    const key = script?.cursor === 'shared' ? name : `${name}\u0000${rec.conversation ?? ''}`;
     const i = cursors.get(key) ?? 0;
     cursors.set(key, i + 1);
     const scripted = script?.turns[i];

@@ -48,3 +48,11 @@ export function renderCheckpoint(c: Checkpoint): string {
   }
   return lines.join('\n');
 }
+
+export function renderLive(l: { pid: number; sessionNumber: number | null; turns: number; spentEstimate: number; budget: number | null; updatedAt: string; logPath: string | null; background: boolean; state: string }): string {
+  const budget = l.budget === null ? '' : ` / ${money(l.budget)}`;
+  return [
+    `running  orch run pid ${l.pid}${l.background ? ' (background)' : ''}, ${l.state}: session ${l.sessionNumber ?? '—'}, ${l.turns} tool calls, ~${money(l.spentEstimate)}${budget}, updated ${when(l.updatedAt)}`,
+    ...(l.logPath ? [`log      ${l.logPath}`] : []),
+  ].join('\n');
+}

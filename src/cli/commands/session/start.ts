@@ -9,9 +9,16 @@ interface Opts extends CommonOptions {
   resume?: boolean;
   goal?: string;
   task?: string;
+  run?: string;
 }
 
 export async function run(o: Opts): Promise<number> {
+  if (o.run !== undefined) {
+    // `session start --run "task"` is `orch run` with its defaults.
+    const { run: runTask } = await import('../run.ts');
+    const base = { epic: o.epic, agent: 'claude', maxSessions: '5', stallTimeout: '10', maxFailures: '3', checkpointInterval: '15' };
+    return runTask({ ...base, ...(o.budget !== undefined ? { budget: o.budget } : {}), ...(o.json ? { json: true } : {}), ...(o.cwd ? { cwd: o.cwd } : {}) }, [o.run]);
+  }
   const { deps } = await openFromOptions(o);
   const r = await startSession(deps, { epicId: o.epic, resume: o.resume === true, budget: o.budget, goal: o.goal, task: o.task });
   if (r.warning && !o.json) warn(r.warning);

@@ -1,0 +1,64 @@
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import type { CoreDeps } from '../core/deps.ts';
+import { OrchError } from '../core/errors.ts';
+import { createRedactor } from '../core/redact.ts';
+import type { RunPorts, RunProgress } from '../core/run/types.ts';
+import { createClaudeCodeAdapter } from './agents/claude-code.ts';
+import { createCommandAdapter } from './agents/command.ts';
+import type { AgentAdapter } from './agents/types.ts';
+import type { RepoInfo } from './git/repo.ts';
+import { genaiPriceTable } from './prices/genai-prices.ts';
+import { logsDir } from './run-state.ts';
+
+export type AgentChoice = { name: 'claude'; bin?: string } | { name: 'command'; command: string; costField?: string };
+
+export function createAgent(choice: AgentChoice): AgentAdapter {
+  switch (choice.name) {
+    case 'claude':
+      return createClaudeCodeAdapter(choice.bin ? { bin: choice.bin } : {});
+    case 'command':
+      // The user's own command line, run by the shell as they wrote it (like a gate command).
+      return createCommandAdapter({ command: ['sh', '-c', choice.command], ...(choice.costField ? { costField: choice.costField } : {}) });
+  }
+}
+
+export function parseAgentChoice(name: string, command: string | undefined, costField: string | undefined): AgentChoice {
+  if (name === 'claude') return { name };
+  if (name === 'command') {
+    if (!command?.trim()) throw new OrchError('usage', '--agent command needs --command "<the agent command line>"');
+    return { name, command, ...(costField ? { costField } : {}) };
+  }
+  throw new OrchError('usage', `unknown agent ${JSON.stringify(name)}: use claude or command`);
+}
+
+/** Values of credential variables are redacted wherever they appear in stored text. */
+export function credentialValues(env: NodeJS.ProcessEnv): string[] {
+  return Object.entries(env)
+    .filter(([k, v]) => v !== undefined && /(KEY|TOKEN|SECRET|PASSWORD|CREDENTIALS?)$/i.test(k))
+    .map(([, v]) => v!);
+}
+
+export function runPorts(o: {
+  deps: CoreDeps;
+  repo: RepoInfo;
+  agent: AgentAdapter;
+  env: NodeJS.ProcessEnv;
+  epicId: string;
+  stop: AbortSignal;
+  onProgress?: (p: RunProgress) => void;
+}): RunPorts {
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  return {
+    deps: o.deps,
+    agent: o.agent,
+    cwd: o.repo.top,
+    env: o.env,
+    logFile: (n) => path.join(logsDir(o.repo), `${o.epicId}-${stamp}-session-${n}.jsonl`),
+    prices: genaiPriceTable(),
+    redactor: createRedactor({ values: credentialValues(o.env) }),
+    newAgentSessionId: randomUUID,
+    stop: o.stop,
+    ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+  };
+}

@@ -1,0 +1,137 @@
+import type { AgentOutcome } from '../../adapters/agents/types.ts';
+import type { OrchestrationContext, SessionStatus } from '../../schema/context.ts';
+import { EVENT } from '../../schema/events.ts';
+import { budgetStatus, usd } from '../budget.ts';
+import { OrchError } from '../errors.ts';
+import { writeCheckpoint, type EventInput } from '../session/checkpoint.ts';
+import { chargeCost } from '../session/context.ts';
+import { startSession, warnOnce } from '../session/start.ts';
+import type { Outcome } from '../session/types.ts';
+import { buildPrompt, saysDone } from './prompt.ts';
+import { runAgentSession } from './session-runner.ts';
+import type { RunOptions, RunPorts, RunReport, SessionSummary, StopReason } from './types.ts';
+
+/** Why a failed agent run failed, in words a brief can carry. */
+function failureText(o: AgentOutcome): string {
+  const what =
+    o.failure === 'timeout' ? 'timed out'
+    : o.failure === 'stalled' ? 'stalled (no output)'
+    : o.failure === 'spawn_failed' ? 'could not start'
+    : o.failure === 'aborted' ? 'was stopped'
+    : o.failure === 'crashed' ? `crashed (exit ${o.exitCode ?? o.signal ?? '?'})`
+    : o.failure === 'no_result' ? 'ended without a result'
+    : `ended with ${o.subtype}`;
+  const detail = [...o.errors, ...(o.ok ? [] : o.resultText ? [o.resultText] : [])].join('; ').replace(/\s+/g, ' ').slice(0, 300);
+  return `agent ${what}${detail ? `: ${detail}` : ''}`;
+}
+
+/**
+ * `orch run`: sessions of one epic until the agent says it is done, the budget is spent, too many
+ * sessions failed in a row, the session cap is reached, or the user stops it.
+ */
+export async function runEpic(ports: RunPorts, opts: RunOptions): Promise<RunReport> {
+  const { deps } = ports;
+  const summaries: SessionSummary[] = [];
+  let failuresInRow = 0;
+  let stop: { reason: StopReason; message: string } | null = null;
+
+  for (let n = 0; n < opts.maxSessions && !stop; n++) {
+    if (ports.stop.aborted) {
+      stop = { reason: 'stopped', message: 'stopped before the next session' };
+      break;
+    }
+    const hasHistory = (await deps.store.listSessions(opts.epicId)).length > 0;
+    const start = await startSession(deps, { epicId: opts.epicId, resume: hasHistory, budget: n === 0 ? opts.budget : undefined, task: opts.task, goal: n === 0 && !hasHistory ? opts.task : undefined });
+    const { session } = start;
+    if (start.warning) ports.onProgress?.({ kind: 'warning', message: start.warning });
+    for (const s of start.interrupted) ports.onProgress?.({ kind: 'warning', message: `session ${s} was still running (orch was killed?): marked interrupted, its last recorded cost kept` });
+    ports.onProgress?.({ kind: 'session', sessionNumber: session.number, sessionId: session.id, resumed: hasHistory, brief: start.resumeBrief });
+
+    const prev = start.context.agentSessionId;
+    const agentSession =
+      opts.resumeAgent && prev ? { mode: 'resume' as const, id: prev, previousCumulativeCostUsd: null } : { mode: 'new' as const, id: ports.newAgentSessionId() };
+    const prompt = opts.resumeAgent && prev ? `Continue the task.\n\n${opts.task}` : buildPrompt(opts.task, start.resumeBrief);
+    const r = await runAgentSession(ports, opts, { session, context: start.context, prompt, spentBefore: start.budget.spent, budget: start.budget.budget, agentSession });
+
+    // Charge what the agent measured; unknown stays unknown (counted), never 0.
+    let context: OrchestrationContext = r.context;
+    const cost = r.outcome.costUsd;
+    if (cost !== null) context = chargeCost(context, cost);
+    else context = { ...context, unpricedCalls: context.unpricedCalls + 1 };
+    const models = Object.fromEntries(Object.entries(r.outcome.modelUsage).map(([m, u]) => [m, u.costUsd]));
+    const events: EventInput[] = [
+      ...r.pending,
+      ports.redactor.redactDeep({
+        type: EVENT.agentResult,
+        ok: r.outcome.ok,
+        subtype: r.outcome.subtype,
+        costUsd: cost,
+        cumulativeCostUsd: r.outcome.cumulativeCostUsd,
+        numTurns: r.outcome.numTurns,
+        durationMs: r.outcome.durationMs,
+        errors: r.outcome.errors,
+        permissionDenials: r.outcome.permissionDenials,
+        failure: r.outcome.failure,
+        resultText: r.outcome.resultText?.slice(0, 4000) ?? null,
+        done: saysDone(r.outcome.resultText),
+      }),
+      { type: EVENT.costCharged, amount: cost, source: ports.agent.name, models },
+    ];
+    const mid = await writeCheckpoint(deps, session, context, { trigger: 'agent_result', reason: `agent result: ${r.outcome.subtype}`, events });
+    context = mid.context;
+
+    const spent = usd(start.budget.spent + (cost ?? 0));
+    const budget = budgetStatus(start.budget.budget, [{ costUsd: spent }]);
+    let status: SessionStatus;
+    let outcome: Outcome | null = null;
+    let reason: string;
+    const end: EventInput[] = [];
+    const blocker = (text: string): void => {
+      context = { ...context, blockers: [...context.blockers, { at: deps.clock.now().toISOString(), sessionNumber: session.number, text: ports.redactor.redact(text), source: 'orch run' }] };
+    };
+
+    if (budget.exhausted || r.budgetStop || r.outcome.subtype === 'error_max_budget_usd') {
+      status = 'budget_exceeded';
+      reason = `budget spent: $${spent.toFixed(4)} of $${(budget.budget ?? 0).toFixed(2)}`;
+      blocker(`session ${session.number} stopped at the budget (${reason})`);
+      end.push({ type: EVENT.budgetExceeded, spent, budget: budget.budget });
+      stop = { reason: 'budget_exceeded', message: `${reason}; raise it with: orch run --epic ${opts.epicId} --budget <amount> "…"` };
+    } else if (ports.stop.aborted) {
+      status = 'paused';
+      reason = 'stopped by the user';
+      stop = { reason: 'stopped', message: 'stopped: the session was paused after a final checkpoint' };
+    } else if (!r.outcome.ok) {
+      status = 'failed';
+      reason = failureText(r.outcome);
+      blocker(`session ${session.number}: ${reason}`);
+      end.push({ type: EVENT.sessionFailed, reason, failure: r.outcome.failure ?? r.outcome.subtype });
+      failuresInRow++;
+      if (failuresInRow >= opts.maxConsecutiveFailures) {
+        stop = { reason: 'failures', message: `${failuresInRow} sessions failed in a row; the last: ${reason}` };
+      }
+    } else {
+      failuresInRow = 0;
+      const done = saysDone(r.outcome.resultText);
+      status = 'completed';
+      outcome = done ? 'success' : 'partial';
+      reason = done ? 'the agent reports the task done' : 'the agent ended its session; work remains';
+      end.push({ type: EVENT.sessionCompleted, outcome, reason });
+      if (done) stop = { reason: 'done', message: 'done: the agent reports the task complete' };
+    }
+    const final = await writeCheckpoint(deps, session, context, { trigger: status === 'failed' ? 'error' : status === 'budget_exceeded' ? 'budget_exceeded' : 'end', reason, status, outcome, events: end });
+    const warning = await warnOnce(deps, opts.epicId, budget);
+    if (warning) ports.onProgress?.({ kind: 'warning', message: warning });
+    summaries.push({ sessionNumber: session.number, sessionId: session.id, status: final.status, costUsd: cost, agentCostUsd: r.outcome.cumulativeCostUsd, turns: r.outcome.numTurns, reason });
+    ports.onProgress?.({ kind: 'session_end', sessionNumber: session.number, status: final.status, costUsd: cost, reason });
+  }
+  const tips = await deps.store.listSessions(opts.epicId);
+  const epic = await deps.store.getEpic(opts.epicId);
+  const b = budgetStatus(epic?.budget ?? null, tips);
+  const finalStop = stop ?? { reason: 'max_sessions' as const, message: `reached --max-sessions ${opts.maxSessions}; continue with another orch run` };
+  return { epicId: opts.epicId, sessions: summaries, stopReason: finalStop.reason, message: finalStop.message, spent: b.spent, budget: b.budget };
+}
+
+export const assertRunnable = (o: RunOptions): void => {
+  if (!o.task.trim()) throw new OrchError('usage', 'orch run needs a task', { hint: 'orch run --epic E "what to do"' });
+  if (!Number.isInteger(o.maxSessions) || o.maxSessions < 1) throw new OrchError('usage', `invalid --max-sessions ${o.maxSessions}: give a whole number ≥ 1`);
+};

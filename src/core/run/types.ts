@@ -1,0 +1,69 @@
+import type { AgentAdapter, AgentEvent } from '../../adapters/agents/types.ts';
+import type { CoreDeps } from '../deps.ts';
+import type { CheckpointPolicy } from '../policy.ts';
+import type { PriceTable } from '../prices/price-table.ts';
+import type { Redactor } from '../redact.ts';
+
+export interface RunOptions {
+  epicId: string;
+  task: string;
+  budget?: number | string | undefined;
+  maxSessions: number;
+  /** Kill a session's agent after this long (ms). */
+  sessionTimeoutMs?: number | undefined;
+  /** Kill it when it prints nothing for this long (ms). */
+  stallMs?: number | undefined;
+  /** Continue the agent's own conversation (`--resume`) instead of a fresh one with the brief. */
+  resumeAgent: boolean;
+  maxConsecutiveFailures: number;
+  policy: CheckpointPolicy;
+  allowedTools?: string[] | undefined;
+  model?: string | undefined;
+  maxTurns?: number | undefined;
+}
+
+/** What a run needs from outside core: the agent, the process environment, pricing, redaction. */
+export interface RunPorts {
+  deps: CoreDeps;
+  agent: AgentAdapter;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** Where each session's raw agent output is kept; null for none. */
+  logFile: (sessionNumber: number) => string | null;
+  prices: PriceTable;
+  redactor: Redactor;
+  /** A new agent conversation id (a UUID for Claude Code). */
+  newAgentSessionId: () => string;
+  /** Aborted when the user stops the run (`orch session stop`, SIGTERM, Ctrl-C). */
+  stop: AbortSignal;
+  onProgress?: (p: RunProgress) => void;
+}
+
+export type RunProgress =
+  | { kind: 'session'; sessionNumber: number; sessionId: string; resumed: boolean; brief: string | null }
+  | { kind: 'agent'; sessionNumber: number; event: AgentEvent; turns: number; spentEstimate: number; budget: number | null; elapsedMs: number; pid: number | null }
+  | { kind: 'checkpoint'; sessionNumber: number; id: string; trigger: string }
+  | { kind: 'warning'; message: string }
+  | { kind: 'session_end'; sessionNumber: number; status: string; costUsd: number | null; reason: string };
+
+export type StopReason = 'done' | 'budget_exceeded' | 'max_sessions' | 'failures' | 'stopped';
+
+export interface SessionSummary {
+  sessionNumber: number;
+  sessionId: string;
+  status: string;
+  /** Measured cost of this session; null when the agent did not report one. */
+  costUsd: number | null;
+  agentCostUsd: number | null;
+  turns: number | null;
+  reason: string;
+}
+
+export interface RunReport {
+  epicId: string;
+  sessions: SessionSummary[];
+  stopReason: StopReason;
+  message: string;
+  spent: number;
+  budget: number | null;
+}
