@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -26,4 +26,24 @@ export function orch(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}, i
     stderr: res.stderr,
     json: () => JSON.parse(res.stdout) as Record<string, unknown>,
   };
+}
+
+/**
+ * Run the CLI without blocking the event loop: needed when the test process also serves the
+ * model double the agent talks to.
+ */
+export function orchAsync(cwd: string, args: string[], env: NodeJS.ProcessEnv, opts: { timeoutMs?: number; onSpawn?: (pid: number) => void } = {}): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [ORCH_BIN, ...args], { cwd, env: { NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    if (child.pid !== undefined) opts.onSpawn?.(child.pid);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? (signal === 'SIGKILL' ? 137 : -1), stdout, stderr, json: () => JSON.parse(stdout) as Record<string, unknown> });
+    });
+  });
 }
