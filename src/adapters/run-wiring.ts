@@ -9,6 +9,7 @@ import { createCommandAdapter } from './agents/command.ts';
 import type { AgentAdapter } from './agents/types.ts';
 import type { RepoInfo } from './git/repo.ts';
 import { genaiPriceTable } from './prices/genai-prices.ts';
+import { transcriptCost } from './agents/transcript-cost.ts';
 import { logsDir } from './run-state.ts';
 
 export type AgentChoice = { name: 'claude'; bin?: string } | { name: 'command'; command: string; costField?: string };
@@ -49,13 +50,15 @@ export function runPorts(o: {
   onProgress?: (p: RunProgress) => void;
 }): RunPorts {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const prices = genaiPriceTable();
   return {
     deps: o.deps,
+    ...(o.agent.name === 'claude-code' ? { recoverCost: (id: string) => transcriptCost(o.env, id, prices) } : {}),
     agent: o.agent,
     cwd: o.repo.top,
     env: o.env,
     logFile: (n) => path.join(logsDir(o.repo), `${o.epicId}-${stamp}-session-${n}.jsonl`),
-    prices: genaiPriceTable(),
+    prices,
     redactor: createRedactor({ values: credentialValues(o.env) }),
     newAgentSessionId: randomUUID,
     stop: o.stop,

@@ -1,5 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT, OrchError } from '../core/errors.ts';
+import { registerBriefAndNote } from './commands/brief-register.ts';
+import { registerCost } from './commands/cost/register.ts';
 import { reportError } from './io.ts';
 import { ExitWith, leaf } from './leaf.ts';
 
@@ -73,6 +75,8 @@ export function buildProgram(): Command {
     leaf(program, 'run <task>', 'drive an agent on a task across sessions: brief, checkpoints, budget, resume', () => import('./commands/run.ts')).requiredOption('--epic <id>', 'epic id'),
   );
 
+  leaf(program, 'demo', 'see orch work end to end: the real Claude Code against a local scripted model, no API key', () => import('./commands/demo.ts'));
+
   const checkpoint = program.command('checkpoint').description('inspect and restore checkpoints');
   leaf(checkpoint, 'show <id>', 'show one checkpoint (id or unique prefix)', () => import('./commands/checkpoint/show.ts')).option('--epic <id>', 'look only in this epic');
   leaf(checkpoint, 'restore <id>', "write a checkpoint's snapshot files back into the working tree", () => import('./commands/checkpoint/restore.ts'))
@@ -82,6 +86,9 @@ export function buildProgram(): Command {
   leaf(program, 'sync [remote]', 'push and fetch refs/orchestration/* (default remote: origin)', () => import('./commands/sync.ts'))
     .option('--push-only', 'only push')
     .option('--fetch-only', 'only fetch');
+
+  registerBriefAndNote(program);
+  registerCost(program);
 
   for (const [name, issue] of [
     ['convoy', 'convoys, issue 5'],

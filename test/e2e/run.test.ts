@@ -113,8 +113,11 @@ describe('orch run with the real Claude Code against the model double', () => {
     expect(next.stderr).toMatch(/died without cleaning up; its agent was still running and has been stopped/);
     expect(next.stderr).toMatch(/marked interrupted/);
     expect(liveGroupMembers(live.agentPid)).toEqual([]);
-    const status = orch(dir, ['session', 'status', '--epic', 'e', '--json'], env).json() as { sessions: { status: string }[] };
+    const status = orch(dir, ['session', 'status', '--epic', 'e', '--json'], env).json() as { sessions: { status: string; costUsd: number }[] };
     expect(status.sessions.map((s) => s.status)).toEqual(['interrupted', 'completed']);
+    // The killed session's one finished call is recovered from Claude Code's transcript.
+    expect(status.sessions[0]!.costUsd).toBeCloseTo(listPriceUsd(1000, 10), 6);
+    expect(next.stderr).toMatch(/recovered from the agent's transcript/);
   });
 
   it('a stalled model: the stall timeout kills the whole agent process group; the session fails with the reason recorded', async () => {

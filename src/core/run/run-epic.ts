@@ -5,6 +5,8 @@ import { budgetStatus, usd } from '../budget.ts';
 import { OrchError } from '../errors.ts';
 import { writeCheckpoint, type EventInput } from '../session/checkpoint.ts';
 import { chargeCost } from '../session/context.ts';
+import { isLive } from '../session/lifecycle.ts';
+import { sessionFromCheckpoint } from '../session/load.ts';
 import { startSession, warnOnce } from '../session/start.ts';
 import type { Outcome } from '../session/types.ts';
 import { buildPrompt, saysDone } from './prompt.ts';
@@ -40,16 +42,26 @@ export async function runEpic(ports: RunPorts, opts: RunOptions): Promise<RunRep
       stop = { reason: 'stopped', message: 'stopped before the next session' };
       break;
     }
-    const hasHistory = (await deps.store.listSessions(opts.epicId)).length > 0;
-    const start = await startSession(deps, { epicId: opts.epicId, resume: hasHistory, budget: n === 0 ? opts.budget : undefined, task: opts.task, goal: n === 0 && !hasHistory ? opts.task : undefined });
+    const tips = await deps.store.listSessions(opts.epicId);
+    const hasHistory = tips.length > 0;
+    if (n === 0) for (const w of await recoverInterrupted(ports, opts.epicId)) ports.onProgress?.({ kind: 'warning', message: w });
+    const prior = hasHistory ? await deps.store.latestInSession(opts.epicId, tips.at(-1)!.sessionId) : null;
+    const prev = prior?.context.agentSessionId ?? null;
+    const agentSession =
+      opts.resumeAgent && prev ? { mode: 'resume' as const, id: prev, previousCumulativeCostUsd: null } : { mode: 'new' as const, id: ports.newAgentSessionId() };
+    const start = await startSession(deps, {
+      epicId: opts.epicId,
+      resume: hasHistory,
+      budget: n === 0 ? opts.budget : undefined,
+      task: opts.task,
+      goal: n === 0 && !hasHistory ? opts.task : undefined,
+      agentSessionId: agentSession.id,
+    });
     const { session } = start;
     if (start.warning) ports.onProgress?.({ kind: 'warning', message: start.warning });
     for (const s of start.interrupted) ports.onProgress?.({ kind: 'warning', message: `session ${s} was still running (orch was killed?): marked interrupted, its last recorded cost kept` });
     ports.onProgress?.({ kind: 'session', sessionNumber: session.number, sessionId: session.id, resumed: hasHistory, brief: start.resumeBrief });
 
-    const prev = start.context.agentSessionId;
-    const agentSession =
-      opts.resumeAgent && prev ? { mode: 'resume' as const, id: prev, previousCumulativeCostUsd: null } : { mode: 'new' as const, id: ports.newAgentSessionId() };
     const prompt = opts.resumeAgent && prev ? `Continue the task.\n\n${opts.task}` : buildPrompt(opts.task, start.resumeBrief);
     const r = await runAgentSession(ports, opts, { session, context: start.context, prompt, spentBefore: start.budget.spent, budget: start.budget.budget, agentSession });
 
@@ -129,6 +141,30 @@ export async function runEpic(ports: RunPorts, opts: RunOptions): Promise<RunRep
   const b = budgetStatus(epic?.budget ?? null, tips);
   const finalStop = stop ?? { reason: 'max_sessions' as const, message: `reached --max-sessions ${opts.maxSessions}; continue with another orch run` };
   return { epicId: opts.epicId, sessions: summaries, stopReason: finalStop.reason, message: finalStop.message, spent: b.spent, budget: b.budget };
+}
+
+/**
+ * Sessions left running by an orch that was killed: charge what their agent spent (from the agent's
+ * own records, when it has them) and mark them interrupted, so the epic's spend stays true.
+ */
+async function recoverInterrupted(ports: RunPorts, epicId: string): Promise<string[]> {
+  const { deps } = ports;
+  const notes: string[] = [];
+  for (const tip of (await deps.store.listSessions(epicId)).filter((t) => isLive(t.status))) {
+    const c = await deps.store.latestInSession(epicId, tip.sessionId);
+    if (!c) continue;
+    const id = c.context.agentSessionId;
+    const measured = id && ports.recoverCost ? await ports.recoverCost(id) : null;
+    const extra = measured === null ? 0 : usd(measured - c.context.sessionCost);
+    const charged = extra > 0 ? chargeCost(c.context, extra) : c.context;
+    const text = `session ${c.sessionNumber} was interrupted: orch was killed while it ran (last checkpoint ${c.id})`;
+    const context = { ...charged, blockers: [...charged.blockers, { at: deps.clock.now().toISOString(), sessionNumber: c.sessionNumber, text, source: 'orch run' }] };
+    const events: EventInput[] = [{ type: EVENT.sessionInterrupted, reason: 'orch was killed while this session ran' }];
+    if (extra > 0) events.push({ type: EVENT.costCharged, amount: extra, source: 'transcript', models: {} });
+    await writeCheckpoint(deps, sessionFromCheckpoint(c, tip.createdAt), context, { trigger: 'interrupted', reason: 'orch was killed while this session ran', status: 'interrupted', events });
+    notes.push(`session ${c.sessionNumber} was still running (orch was killed?): marked interrupted${extra > 0 ? `, $${extra.toFixed(4)} recovered from the agent's transcript` : ', its last recorded cost kept'}`);
+  }
+  return notes;
 }
 
 export const assertRunnable = (o: RunOptions): void => {

@@ -32,6 +32,8 @@ export interface RunPorts {
   logFile: (sessionNumber: number) => string | null;
   prices: PriceTable;
   redactor: Redactor;
+  /** Cost of an agent conversation from its own records, for a session killed before its result. */
+  recoverCost?: (agentSessionId: string) => Promise<number | null>;
   /** A new agent conversation id (a UUID for Claude Code). */
   newAgentSessionId: () => string;
   /** Aborted when the user stops the run (`orch session stop`, SIGTERM, Ctrl-C). */

@@ -23,6 +23,8 @@ export interface StartOptions {
   task?: string | undefined;
   /** Allow other live sessions in the epic (convoy workers run in parallel). */
   concurrent?: boolean;
+  /** The agent conversation this session will use (stored at once, so a crash leaves it findable). */
+  agentSessionId?: string | undefined;
   /** Rendered extra brief sections (gates, commits, tracker) from later capabilities. */
   briefSections?: { title: string; body: string }[];
 }
@@ -94,7 +96,8 @@ export async function startSession(deps: CoreDeps, o: StartOptions): Promise<Sta
     lastCheckpointId: null,
   };
   const fresh = newContext({ epicId, sessionId: session.id, sessionNumber: session.number, parentSessionId: session.parentSessionId, budget, task: o.task ?? null });
-  const context = o.resume && previous ? carryOver(fresh, previous.context) : fresh;
+  const carried = o.resume && previous ? carryOver(fresh, previous.context) : fresh;
+  const context = o.agentSessionId ? { ...carried, agentSessionId: o.agentSessionId } : carried;
   const resumeBrief = o.resume
     ? renderResumeBrief({ epicId, goal: epic.goal, sessionNumber: session.number, budget, last: previous, ...(o.briefSections ? { sections: o.briefSections } : {}) })
     : null;
