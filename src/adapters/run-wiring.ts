@@ -10,6 +10,7 @@ import type { AgentAdapter } from './agents/types.ts';
 import type { RepoInfo } from './git/repo.ts';
 import { genaiPriceTable } from './prices/genai-prices.ts';
 import { transcriptCost } from './agents/transcript-cost.ts';
+import { runProjectGates } from './gates/project-gates.ts';
 import { logsDir } from './run-state.ts';
 
 export type AgentChoice = { name: 'claude'; bin?: string } | { name: 'command'; command: string; costField?: string };
@@ -47,12 +48,14 @@ export function runPorts(o: {
   env: NodeJS.ProcessEnv;
   epicId: string;
   stop: AbortSignal;
+  gates: boolean;
   onProgress?: (p: RunProgress) => void;
 }): RunPorts {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const prices = genaiPriceTable();
   return {
     deps: o.deps,
+    ...(o.gates ? { runGates: () => runProjectGates(o.repo.top, o.deps.clock, { signal: o.stop }) } : {}),
     ...(o.agent.name === 'claude-code' ? { recoverCost: (id: string) => transcriptCost(o.env, id, prices) } : {}),
     agent: o.agent,
     cwd: o.repo.top,

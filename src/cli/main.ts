@@ -37,7 +37,8 @@ export function addRunOptions(cmd: Command): Command {
     .option('--checkpoint-interval <minutes>', 'checkpoint a running session this often', '15')
     .option('--max-turns <n>', "cap the agent's turns per session")
     .option('--model <id>', 'model for the agent')
-    .option('--allowed-tools <list>', 'comma-separated tools the agent may use');
+    .option('--allowed-tools <list>', 'comma-separated tools the agent may use')
+    .option('--no-gates', 'do not run the quality gates before and after each session');
 }
 
 export function buildProgram(): Command {
@@ -54,7 +55,8 @@ export function buildProgram(): Command {
     .option('--resume', 'continue from the newest session (carries its context and prints the brief)')
     .option('--goal <text>', 'the epic goal (kept in the epic record)')
     .option('--task <text>', 'what this session works on')
-    .option('--run <task>', 'drive the agent on this task (same as orch run)');
+    .option('--run <task>', 'drive the agent on this task (same as orch run)')
+    .option('--no-gates', 'do not run the quality gates for the baseline');
   leaf(session, 'stop', 'stop a running orch run after a final checkpoint', () => import('./commands/session/stop.ts'))
     .requiredOption('--epic <id>', 'epic id')
     .option('--wait <seconds>', 'how long to wait for it to stop', '60');
@@ -69,11 +71,16 @@ export function buildProgram(): Command {
   leaf(session, 'complete', 'complete the newest session', () => import('./commands/session/complete.ts'))
     .requiredOption('--epic <id>', 'epic id')
     .addOption(new Option('--outcome <outcome>', 'how it ended').choices(['success', 'partial', 'failure']).makeOptionMandatory())
-    .option('--reason <text>', 'a note on the outcome');
+    .option('--reason <text>', 'a note on the outcome')
+    .option('--force', 'complete as a success even though a required gate regressed (recorded)')
+    .option('--no-gates', 'do not run the quality gates');
 
   addRunOptions(
     leaf(program, 'run <task>', 'drive an agent on a task across sessions: brief, checkpoints, budget, resume', () => import('./commands/run.ts')).requiredOption('--epic <id>', 'epic id'),
   );
+
+  const gates = program.command('gates').description('the project quality gates (tests, typecheck, lint, build)');
+  leaf(gates, 'run', 'detect and run the gates now', () => import('./commands/gates/run.ts'));
 
   leaf(program, 'demo', 'see orch work end to end: the real Claude Code against a local scripted model, no API key', () => import('./commands/demo.ts'));
 

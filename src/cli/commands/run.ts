@@ -29,6 +29,7 @@ export interface RunCliOptions extends CommonOptions {
   maxTurns?: string;
   model?: string;
   allowedTools?: string;
+  gates?: boolean;
 }
 
 const minutes = (flag: string, v: string): number => {
@@ -66,7 +67,7 @@ function runArgv(o: RunCliOptions, task: string): string[] {
     '--epic', o.epic, ...flag('--budget', o.budget), '--agent', o.agent, ...flag('--command', o.command), ...flag('--cost-field', o.costField),
     '--max-sessions', o.maxSessions, ...flag('--session-timeout', o.sessionTimeout), '--stall-timeout', o.stallTimeout, ...(o.resumeAgent ? ['--resume-agent'] : []),
     '--max-failures', o.maxFailures, '--checkpoint-interval', o.checkpointInterval, ...flag('--max-turns', o.maxTurns), ...flag('--model', o.model),
-    ...flag('--allowed-tools', o.allowedTools), ...flag('--cwd', o.cwd), '--', task,
+    ...flag('--allowed-tools', o.allowedTools), ...(o.gates === false ? ['--no-gates'] : []), ...flag('--cwd', o.cwd), '--', task,
   ];
 }
 
@@ -131,7 +132,7 @@ async function runForeground(o: RunCliOptions, opts: RunOptions, deps: Awaited<R
     }
   };
   try {
-    const report = await runEpic(runPorts({ deps, repo, agent, env: process.env, epicId: opts.epicId, stop: stop.signal, onProgress }), opts);
+    const report = await runEpic(runPorts({ deps, repo, agent, env: process.env, epicId: opts.epicId, stop: stop.signal, gates: o.gates !== false, onProgress }), opts);
     if (tty) process.stderr.write('\r\x1b[2K');
     if (o.json) process.stdout.write(JSON.stringify({ type: 'run.report', schemaVersion: 1, ...report }) + '\n');
     else output(o, report, renderRunReport);

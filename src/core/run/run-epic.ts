@@ -5,6 +5,8 @@ import { budgetStatus, usd } from '../budget.ts';
 import { OrchError } from '../errors.ts';
 import { writeCheckpoint, type EventInput } from '../session/checkpoint.ts';
 import { chargeCost } from '../session/context.ts';
+import { compareGateRuns } from '../gates/compare.ts';
+import { gateEvent, regressionLines, testStateFrom } from '../gates/record.ts';
 import { isLive } from '../session/lifecycle.ts';
 import { sessionFromCheckpoint } from '../session/load.ts';
 import { startSession, warnOnce } from '../session/start.ts';
@@ -49,7 +51,9 @@ export async function runEpic(ports: RunPorts, opts: RunOptions): Promise<RunRep
     const prev = prior?.context.agentSessionId ?? null;
     const agentSession =
       opts.resumeAgent && prev ? { mode: 'resume' as const, id: prev, previousCumulativeCostUsd: null } : { mode: 'new' as const, id: ports.newAgentSessionId() };
+    const baseline = ports.runGates ? await ports.runGates() : null;
     const start = await startSession(deps, {
+      baseline,
       epicId: opts.epicId,
       resume: hasHistory,
       budget: n === 0 ? opts.budget : undefined,
@@ -123,12 +127,25 @@ export async function runEpic(ports: RunPorts, opts: RunOptions): Promise<RunRep
       }
     } else {
       failuresInRow = 0;
-      const done = saysDone(r.outcome.resultText);
+      const said = saysDone(r.outcome.resultText);
+      // The gates decide with the agent: "done" with a regressed required gate is not done.
+      const final = ports.runGates ? await ports.runGates() : null;
+      const cmp = baseline && final ? compareGateRuns(baseline, final) : null;
+      const regressed = cmp ? regressionLines(cmp) : [];
+      if (final) {
+        end.push(gateEvent('final', final, cmp ?? undefined));
+        const tested = testStateFrom(final, deps.clock.now().toISOString());
+        if (tested) context = { ...context, testState: tested };
+      }
+      for (const line of regressed) blocker(`session ${session.number}: ${line}`);
+      const done = said && regressed.length === 0;
       status = 'completed';
       outcome = done ? 'success' : 'partial';
-      reason = done ? 'the agent reports the task done' : 'the agent ended its session; work remains';
+      reason = done
+        ? `the agent reports the task done${final ? ' and the gates hold' : ''}`
+        : said ? `the agent said done, but ${regressed.join('; ')}` : 'the agent ended its session; work remains';
       end.push({ type: EVENT.sessionCompleted, outcome, reason });
-      if (done) stop = { reason: 'done', message: 'done: the agent reports the task complete' };
+      if (done) stop = { reason: 'done', message: `done: the agent reports the task complete${final ? ' and no required gate regressed' : ''}` };
     }
     const final = await writeCheckpoint(deps, session, context, { trigger: status === 'failed' ? 'error' : status === 'budget_exceeded' ? 'budget_exceeded' : 'end', reason, status, outcome, events: end });
     const warning = await warnOnce(deps, opts.epicId, budget);

@@ -1,7 +1,7 @@
 import type { Checkpoint } from '../../schema/checkpoint.ts';
 import type { OrchestrationContext } from '../../schema/context.ts';
 import type { CoreDeps } from '../deps.ts';
-import { writeCheckpoint } from './checkpoint.ts';
+import { writeCheckpoint, type EventInput } from './checkpoint.ts';
 import type { Outcome, Session } from './types.ts';
 
 /** Pause: a checkpoint with the work in progress; a later `--resume` continues from it. */
@@ -21,12 +21,13 @@ export function completeSession(
   context: OrchestrationContext,
   outcome: Outcome,
   reason = `completed: ${outcome}`,
+  extraEvents: readonly EventInput[] = [],
 ): Promise<Checkpoint> {
   return writeCheckpoint(deps, session, context, {
     trigger: 'complete',
     reason,
     status: outcome === 'failure' ? 'failed' : 'completed',
     outcome,
-    events: [{ type: 'session.completed', outcome, reason }],
+    events: [...extraEvents, { type: 'session.completed', outcome, reason }],
   });
 }

@@ -1,5 +1,7 @@
 import type { OrchestrationContext } from '../../schema/context.ts';
 import type { Epic } from '../../schema/epic.ts';
+import type { GateRun } from '../../schema/gate-run.ts';
+import { gateEvent, testStateFrom } from '../gates/record.ts';
 import { renderResumeBrief } from '../brief/render.ts';
 import { budgetStatus, shouldWarn, type BudgetStatus } from '../budget.ts';
 import type { CoreDeps } from '../deps.ts';
@@ -25,6 +27,8 @@ export interface StartOptions {
   concurrent?: boolean;
   /** The agent conversation this session will use (stored at once, so a crash leaves it findable). */
   agentSessionId?: string | undefined;
+  /** The quality gates run just before this session: its baseline, stored with the start checkpoint. */
+  baseline?: GateRun | null | undefined;
   /** Rendered extra brief sections (gates, commits, tracker) from later capabilities. */
   briefSections?: { title: string; body: string }[];
 }
@@ -97,7 +101,8 @@ export async function startSession(deps: CoreDeps, o: StartOptions): Promise<Sta
   };
   const fresh = newContext({ epicId, sessionId: session.id, sessionNumber: session.number, parentSessionId: session.parentSessionId, budget, task: o.task ?? null });
   const carried = o.resume && previous ? carryOver(fresh, previous.context) : fresh;
-  const context = o.agentSessionId ? { ...carried, agentSessionId: o.agentSessionId } : carried;
+  const tested = o.baseline ? testStateFrom(o.baseline, session.startedAt) : null;
+  const context = { ...carried, ...(o.agentSessionId ? { agentSessionId: o.agentSessionId } : {}), ...(tested ? { testState: tested } : {}) };
   const resumeBrief = o.resume
     ? renderResumeBrief({ epicId, goal: epic.goal, sessionNumber: session.number, budget, last: previous, ...(o.briefSections ? { sections: o.briefSections } : {}) })
     : null;
@@ -105,7 +110,10 @@ export async function startSession(deps: CoreDeps, o: StartOptions): Promise<Sta
     trigger: 'session_start',
     reason: o.resume ? `resume from ${previous?.id ?? 'nothing (first session)'}` : 'session start',
     status: 'running',
-    events: [{ type: 'session.started', resume: o.resume, parentSessionId: session.parentSessionId, budget: budget.budget, task: o.task ?? null }],
+    events: [
+      { type: 'session.started', resume: o.resume, parentSessionId: session.parentSessionId, budget: budget.budget, task: o.task ?? null },
+      ...(o.baseline ? [gateEvent('baseline', o.baseline)] : []),
+    ],
     ...(resumeBrief ? { brief: resumeBrief } : {}),
   });
   const warning = await warnOnce(deps, epicId, budget);

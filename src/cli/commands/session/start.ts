@@ -1,3 +1,4 @@
+import { runProjectGates } from '../../../adapters/gates/project-gates.ts';
 import { startSession } from '../../../core/session/start.ts';
 import { openFromOptions } from '../../context.ts';
 import { output, warn, type CommonOptions } from '../../io.ts';
@@ -10,6 +11,7 @@ interface Opts extends CommonOptions {
   goal?: string;
   task?: string;
   run?: string;
+  gates?: boolean;
 }
 
 export async function run(o: Opts): Promise<number> {
@@ -19,14 +21,17 @@ export async function run(o: Opts): Promise<number> {
     const base = { epic: o.epic, agent: 'claude', maxSessions: '5', stallTimeout: '10', maxFailures: '3', checkpointInterval: '15' };
     return runTask({ ...base, ...(o.budget !== undefined ? { budget: o.budget } : {}), ...(o.json ? { json: true } : {}), ...(o.cwd ? { cwd: o.cwd } : {}) }, [o.run]);
   }
-  const { deps } = await openFromOptions(o);
-  const r = await startSession(deps, { epicId: o.epic, resume: o.resume === true, budget: o.budget, goal: o.goal, task: o.task });
+  const { deps, repo } = await openFromOptions(o);
+  const baseline = o.gates === false ? null : await runProjectGates(repo.top, deps.clock);
+  const r = await startSession(deps, {
+    baseline, epicId: o.epic, resume: o.resume === true, budget: o.budget, goal: o.goal, task: o.task });
   if (r.warning && !o.json) warn(r.warning);
   output(o, { session: r.session, context: r.context, budget: r.budget, warning: r.warning, interrupted: r.interrupted, resumeBrief: r.resumeBrief }, (d) =>
     [
       ...d.interrupted.map((s) => `session ${s} was still running (never paused): marked interrupted, its recorded cost kept`),
       `started session ${d.session.number} (${d.session.id}) of epic ${d.session.epicId}`,
       `budget: ${renderBudget(d.budget)}`,
+      ...(baseline ? [`gates baseline: ${baseline.results.map((g) => `${g.name} ${g.status}`).join(', ')}`] : []),
       ...(d.resumeBrief ? ['', d.resumeBrief] : []),
     ].join('\n'),
   );
