@@ -11,6 +11,7 @@ import type { RepoInfo } from './git/repo.ts';
 import { genaiPriceTable } from './prices/genai-prices.ts';
 import { transcriptCost } from './agents/transcript-cost.ts';
 import { runProjectGates } from './gates/project-gates.ts';
+import { gitHistory } from './git/history.ts';
 import { logsDir } from './run-state.ts';
 
 export type AgentChoice = { name: 'claude'; bin?: string } | { name: 'command'; command: string; costField?: string };
@@ -55,6 +56,7 @@ export function runPorts(o: {
   const prices = genaiPriceTable();
   return {
     deps: o.deps,
+    history: gitHistory(o.repo.top),
     ...(o.gates ? { runGates: () => runProjectGates(o.repo.top, o.deps.clock, { signal: o.stop }) } : {}),
     ...(o.agent.name === 'claude-code' ? { recoverCost: (id: string) => transcriptCost(o.env, id, prices) } : {}),
     agent: o.agent,

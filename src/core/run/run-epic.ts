@@ -54,6 +54,7 @@ export async function runEpic(ports: RunPorts, opts: RunOptions): Promise<RunRep
     const baseline = ports.runGates ? await ports.runGates() : null;
     const start = await startSession(deps, {
       baseline,
+      history: ports.history ?? null,
       epicId: opts.epicId,
       resume: hasHistory,
       budget: n === 0 ? opts.budget : undefined,

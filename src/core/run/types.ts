@@ -1,5 +1,6 @@
 import type { AgentAdapter, AgentEvent } from '../../adapters/agents/types.ts';
 import type { GateRun } from '../../schema/gate-run.ts';
+import type { GitHistorySource } from '../brief/types.ts';
 import type { CoreDeps } from '../deps.ts';
 import type { CheckpointPolicy } from '../policy.ts';
 import type { PriceTable } from '../prices/price-table.ts';
@@ -33,6 +34,8 @@ export interface RunPorts {
   logFile: (sessionNumber: number) => string | null;
   prices: PriceTable;
   redactor: Redactor;
+  /** Git history for the resume brief. */
+  history?: GitHistorySource;
   /** Run the project's quality gates now; null when it has none (or gates are off). */
   runGates?: () => Promise<GateRun | null>;
   /** Cost of an agent conversation from its own records, for a session killed before its result. */

@@ -2,7 +2,9 @@ import type { OrchestrationContext } from '../../schema/context.ts';
 import type { Epic } from '../../schema/epic.ts';
 import type { GateRun } from '../../schema/gate-run.ts';
 import { gateEvent, testStateFrom } from '../gates/record.ts';
+import { loadBriefFacts } from '../brief/build.ts';
 import { renderResumeBrief } from '../brief/render.ts';
+import type { GitHistorySource } from '../brief/types.ts';
 import { budgetStatus, shouldWarn, type BudgetStatus } from '../budget.ts';
 import type { CoreDeps } from '../deps.ts';
 import { OrchError } from '../errors.ts';
@@ -29,6 +31,8 @@ export interface StartOptions {
   agentSessionId?: string | undefined;
   /** The quality gates run just before this session: its baseline, stored with the start checkpoint. */
   baseline?: GateRun | null | undefined;
+  /** Git history for the brief (commits since the epic began, reverts); none = those parts left out. */
+  history?: GitHistorySource | null | undefined;
   /** Rendered extra brief sections (gates, commits, tracker) from later capabilities. */
   briefSections?: { title: string; body: string }[];
 }
@@ -103,8 +107,10 @@ export async function startSession(deps: CoreDeps, o: StartOptions): Promise<Sta
   const carried = o.resume && previous ? carryOver(fresh, previous.context) : fresh;
   const tested = o.baseline ? testStateFrom(o.baseline, session.startedAt) : null;
   const context = { ...carried, ...(o.agentSessionId ? { agentSessionId: o.agentSessionId } : {}), ...(tested ? { testState: tested } : {}) };
+  // The brief is built from everything recorded so far (sessions, events, git), before this session writes.
+  const facts = o.resume && previous ? await loadBriefFacts(deps, o.history ?? null, epicId) : undefined;
   const resumeBrief = o.resume
-    ? renderResumeBrief({ epicId, goal: epic.goal, sessionNumber: session.number, budget, last: previous, ...(o.briefSections ? { sections: o.briefSections } : {}) })
+    ? renderResumeBrief({ epicId, goal: epic.goal, sessionNumber: session.number, budget, last: previous, ...(facts ? { facts } : {}), ...(o.briefSections ? { sections: o.briefSections } : {}) })
     : null;
   const start = await writeCheckpoint(deps, session, context, {
     trigger: 'session_start',

@@ -5,12 +5,12 @@ import { renderBudget } from '../../render/session.ts';
 /** Unknown amounts print as "unknown", never as $0.00. */
 export function amount(a: Amount): string {
   if (a.unknown === 0) return money(a.usd);
-  const unknown = `unknown (${a.unknown} charge${a.unknown === 1 ? '' : 's'})`;
+  const unknown = `unknown (${a.unknown} unpriced)`;
   return a.usd > 0 ? `${money(a.usd)} + ${unknown}` : unknown;
 }
 
 export function spentLine(r: CostReport): string {
-  return `epic ${r.epicId}: ${renderBudget(r.budget)}${r.unknown > 0 ? `; plus ${r.unknown} charge(s) of unknown cost, not counted` : ''}`;
+  return `epic ${r.epicId}: ${renderBudget(r.budget)}${r.unknown > 0 ? `; plus ${r.unknown} unpriced charge(s) or call(s) of unknown cost, not counted` : ''}`;
 }
 
 export function sessionTable(r: CostReport): string {

@@ -1,4 +1,5 @@
 import { runProjectGates } from '../../../adapters/gates/project-gates.ts';
+import { gitHistory } from '../../../adapters/git/history.ts';
 import { startSession } from '../../../core/session/start.ts';
 import { openFromOptions } from '../../context.ts';
 import { output, warn, type CommonOptions } from '../../io.ts';
@@ -24,7 +25,8 @@ export async function run(o: Opts): Promise<number> {
   const { deps, repo } = await openFromOptions(o);
   const baseline = o.gates === false ? null : await runProjectGates(repo.top, deps.clock);
   const r = await startSession(deps, {
-    baseline, epicId: o.epic, resume: o.resume === true, budget: o.budget, goal: o.goal, task: o.task });
+    baseline,
+    history: gitHistory(repo.top), epicId: o.epic, resume: o.resume === true, budget: o.budget, goal: o.goal, task: o.task });
   if (r.warning && !o.json) warn(r.warning);
   output(o, { session: r.session, context: r.context, budget: r.budget, warning: r.warning, interrupted: r.interrupted, resumeBrief: r.resumeBrief }, (d) =>
     [
