@@ -59,7 +59,10 @@ function gatesSection(f: BriefFacts): string | null {
   const g = f.gates;
   if (!g) return null;
   const head = `Latest run (${g.latest.phase}, session ${g.latest.sessionNumber}, ${when(g.latest.at)}): ${g.latest.ok ? 'passed' : 'FAILED'}.`;
-  const base = g.baseline ? `Baseline (session ${g.baseline.sessionNumber}, ${when(g.baseline.at)}): ${g.baseline.ok ? 'passed' : 'failing'}.` : 'No baseline run recorded for that session.';
+  const base =
+    g.latest.phase === 'baseline' ? 'No later run in that session yet.'
+    : g.baseline ? `Baseline (session ${g.baseline.sessionNumber}, ${when(g.baseline.at)}): ${g.baseline.ok ? 'passed' : 'failing'}.`
+    : 'No baseline run recorded for that session.';
   const rows = g.gates.map((x) => {
     const tests = x.failingTests.length ? ` — failing: ${x.failingTests.slice(0, 8).join(', ')}${x.failingTests.length > 8 ? ', …' : ''}` : '';
     const why = x.predates ? ' (already failing at the baseline: predates the session)' : x.change === 'regressed' ? ' (regressed since the baseline)' : x.change === 'fixed' ? ' (fixed since the baseline)' : '';
@@ -137,7 +140,8 @@ export function factsFromCheckpoint(b: BriefInput): BriefFacts {
  * never from a model's summary. Size-capped; most recent entries first.
  */
 export function renderResumeBrief(b: BriefInput): string {
-  const facts = b.facts ?? factsFromCheckpoint(b);
+  // The caller knows the number of the session the brief is for (it may already be allocated).
+  const facts = b.facts ? { ...b.facts, sessionNumber: b.sessionNumber, sessionIsLive: false } : factsFromCheckpoint(b);
   return renderBrief(facts, { ...(b.maxBytes !== undefined ? { maxBytes: b.maxBytes } : {}), ...(b.sections ? { sections: b.sections } : {}) });
 }
 
