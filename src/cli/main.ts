@@ -1,7 +1,9 @@
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT, OrchError } from '../core/errors.ts';
 import { registerBriefAndNote } from './commands/brief-register.ts';
+import { registerConvoy } from './commands/convoy/register.ts';
 import { registerCost } from './commands/cost/register.ts';
+import { registerHooks } from './commands/hooks/register.ts';
 import { reportError } from './io.ts';
 import { ExitWith, leaf } from './leaf.ts';
 
@@ -94,11 +96,12 @@ export function buildProgram(): Command {
     .option('--push-only', 'only push')
     .option('--fetch-only', 'only fetch');
 
+  registerConvoy(program);
   registerBriefAndNote(program);
   registerCost(program);
+  registerHooks(program);
 
   for (const [name, issue] of [
-    ['convoy', 'convoys, issue 5'],
     ['witness', 'witness, issue 5'],
     ['worker', 'remote workers, issue 8'],
     ['review', 'peer review, issue 6'],
