@@ -39,12 +39,16 @@ export function writeJsonAtomic(file: string, data: unknown): void {
   renameSync(tmp, file);
 }
 
-export function readLive(repo: RepoInfo, epicId: string): LiveRun | null {
+export function readLiveAt(file: string): unknown {
   try {
-    return JSON.parse(readFileSync(liveFile(repo, epicId), 'utf8')) as LiveRun;
+    return JSON.parse(readFileSync(file, 'utf8')) as unknown;
   } catch {
     return null;
   }
+}
+
+export function readLive(repo: RepoInfo, epicId: string): LiveRun | null {
+  return readLiveAt(liveFile(repo, epicId)) as LiveRun | null;
 }
 
 export function pidAlive(pid: number): boolean {

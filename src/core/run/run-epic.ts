@@ -38,16 +38,20 @@ export async function runEpic(ports: RunPorts, opts: RunOptions): Promise<RunRep
   const summaries: SessionSummary[] = [];
   let failuresInRow = 0;
   let stop: { reason: StopReason; message: string } | null = null;
+  let lastResultText: string | null = null;
 
   for (let n = 0; n < opts.maxSessions && !stop; n++) {
     if (ports.stop.aborted) {
       stop = { reason: 'stopped', message: 'stopped before the next session' };
       break;
     }
+    const scope = opts.scope;
     const tips = await deps.store.listSessions(opts.epicId);
-    const hasHistory = tips.length > 0;
-    if (n === 0) for (const w of await recoverInterrupted(ports, opts.epicId)) ports.onProgress?.({ kind: 'warning', message: w });
-    const prior = hasHistory ? await deps.store.latestInSession(opts.epicId, tips.at(-1)!.sessionId) : null;
+    // A convoy worker continues its own issue's line; parallel workers never take each other over.
+    const fromId = scope ? (summaries.at(-1)?.sessionId ?? scope.previousSessionId) : (tips.at(-1)?.sessionId ?? null);
+    const hasHistory = fromId !== null;
+    if (n === 0 && !scope) for (const w of await recoverInterrupted(ports, opts.epicId)) ports.onProgress?.({ kind: 'warning', message: w });
+    const prior = fromId ? await deps.store.latestInSession(opts.epicId, fromId) : null;
     const prev = prior?.context.agentSessionId ?? null;
     const agentSession =
       opts.resumeAgent && prev ? { mode: 'resume' as const, id: prev, previousCumulativeCostUsd: null } : { mode: 'new' as const, id: ports.newAgentSessionId() };
@@ -61,15 +65,30 @@ export async function runEpic(ports: RunPorts, opts: RunOptions): Promise<RunRep
       task: opts.task,
       goal: n === 0 && !hasHistory ? opts.task : undefined,
       agentSessionId: agentSession.id,
+      ...(scope ? { concurrent: true, fromSessionId: fromId } : {}),
     });
     const { session } = start;
+    await scope?.onSession(session.id);
     if (start.warning) ports.onProgress?.({ kind: 'warning', message: start.warning });
     for (const s of start.interrupted) ports.onProgress?.({ kind: 'warning', message: `session ${s} was still running (orch was killed?): marked interrupted, its last recorded cost kept` });
     ports.onProgress?.({ kind: 'session', sessionNumber: session.number, sessionId: session.id, resumed: hasHistory, brief: start.resumeBrief });
 
     const prompt = opts.resumeAgent && prev ? `Continue the task.\n\n${opts.task}` : buildPrompt(opts.task, start.resumeBrief);
-    const r = await runAgentSession(ports, opts, { session, context: start.context, prompt, spentBefore: start.budget.spent, budget: start.budget.budget, agentSession });
+    // A worker's cap is its share: it sees a budget of (what it already spent + its share).
+    const workerSpent = summaries.reduce((a, x) => a + (x.costUsd ?? 0), 0);
+    const cap = scope?.budgetCap ?? null;
+    const epicLeft = start.budget.budget === null ? null : start.budget.budget - start.budget.spent;
+    const left = cap === null ? epicLeft : Math.min(epicLeft ?? Infinity, cap - workerSpent);
+    const r = await runAgentSession(ports, opts, {
+      session,
+      context: start.context,
+      prompt,
+      spentBefore: left === null ? start.budget.spent : 0,
+      budget: left === null ? null : Math.max(0, left),
+      agentSession,
+    });
 
+    lastResultText = r.outcome.resultText;
     // Charge what the agent measured; unknown stays unknown (counted), never 0.
     let context: OrchestrationContext = r.context;
     const cost = r.outcome.costUsd;
@@ -99,6 +118,7 @@ export async function runEpic(ports: RunPorts, opts: RunOptions): Promise<RunRep
 
     const spent = usd(start.budget.spent + (cost ?? 0));
     const budget = budgetStatus(start.budget.budget, [{ costUsd: spent }]);
+    const overCap = cap !== null && workerSpent + (cost ?? 0) >= cap;
     let status: SessionStatus;
     let outcome: Outcome | null = null;
     let reason: string;
@@ -107,9 +127,9 @@ export async function runEpic(ports: RunPorts, opts: RunOptions): Promise<RunRep
       context = { ...context, blockers: [...context.blockers, { at: deps.clock.now().toISOString(), sessionNumber: session.number, text: ports.redactor.redact(text), source: 'orch run' }] };
     };
 
-    if (budget.exhausted || r.budgetStop || r.outcome.subtype === 'error_max_budget_usd') {
+    if (budget.exhausted || overCap || r.budgetStop || r.outcome.subtype === 'error_max_budget_usd') {
       status = 'budget_exceeded';
-      reason = `budget spent: $${spent.toFixed(4)} of $${(budget.budget ?? 0).toFixed(2)}`;
+      reason = overCap && !budget.exhausted ? `worker share spent: $${(workerSpent + (cost ?? 0)).toFixed(4)} of $${(cap ?? 0).toFixed(4)}` : `budget spent: $${spent.toFixed(4)} of $${(budget.budget ?? 0).toFixed(2)}`;
       blocker(`session ${session.number} stopped at the budget (${reason})`);
       end.push({ type: EVENT.budgetExceeded, spent, budget: budget.budget });
       stop = { reason: 'budget_exceeded', message: `${reason}; raise it with: orch run --epic ${opts.epicId} --budget <amount> "…"` };
@@ -158,7 +178,7 @@ export async function runEpic(ports: RunPorts, opts: RunOptions): Promise<RunRep
   const epic = await deps.store.getEpic(opts.epicId);
   const b = budgetStatus(epic?.budget ?? null, tips);
   const finalStop = stop ?? { reason: 'max_sessions' as const, message: `reached --max-sessions ${opts.maxSessions}; continue with another orch run` };
-  return { epicId: opts.epicId, sessions: summaries, stopReason: finalStop.reason, message: finalStop.message, spent: b.spent, budget: b.budget };
+  return { epicId: opts.epicId, sessions: summaries, stopReason: finalStop.reason, message: finalStop.message, spent: b.spent, budget: b.budget, lastResultText };
 }
 
 /**

@@ -22,6 +22,20 @@ export interface RunOptions {
   allowedTools?: string[] | undefined;
   model?: string | undefined;
   maxTurns?: number | undefined;
+  /** Set when this run is one convoy worker: its own line of sessions, its share of the budget. */
+  scope?: WorkerScope | undefined;
+}
+
+export interface WorkerScope {
+  convoyId: string;
+  issueId: string;
+  workerId: string;
+  /** The issue's newest session from an earlier attempt, to continue from (null: first attempt). */
+  previousSessionId: string | null;
+  /** The most this worker may spend, USD (its share of the convoy budget). */
+  budgetCap: number | null;
+  /** Called with each session this worker starts (the convoy records it). */
+  onSession: (sessionId: string) => Promise<void>;
 }
 
 /** What a run needs from outside core: the agent, the process environment, pricing, redaction. */
@@ -74,4 +88,6 @@ export interface RunReport {
   message: string;
   spent: number;
   budget: number | null;
+  /** The agent's final message of the last session (for "DISCOVERED:" lines and summaries). */
+  lastResultText: string | null;
 }

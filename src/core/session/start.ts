@@ -27,6 +27,8 @@ export interface StartOptions {
   task?: string | undefined;
   /** Allow other live sessions in the epic (convoy workers run in parallel). */
   concurrent?: boolean;
+  /** Continue from this session rather than the epic's newest (a convoy worker's own line). */
+  fromSessionId?: string | null | undefined;
   /** The agent conversation this session will use (stored at once, so a crash leaves it findable). */
   agentSessionId?: string | undefined;
   /** The quality gates run just before this session: its baseline, stored with the start checkpoint. */
@@ -72,7 +74,8 @@ export async function startSession(deps: CoreDeps, o: StartOptions): Promise<Sta
 
   // Take over sessions that were never paused (a crash, a kill -9): they keep their last cost.
   const interrupted: string[] = [];
-  let previous = tips.at(-1) ? await deps.store.latestInSession(epicId, tips.at(-1)!.sessionId) : null;
+  const fromId = o.fromSessionId !== undefined ? o.fromSessionId : (tips.at(-1)?.sessionId ?? null);
+  let previous = fromId ? await deps.store.latestInSession(epicId, fromId) : null;
   if (o.resume && !o.concurrent) {
     for (const t of live) {
       const c = await deps.store.latestInSession(epicId, t.sessionId);

@@ -1,0 +1,115 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ConvoyPorts, RunningWorker, WorkerExit } from '../../core/convoy/runner.ts';
+import type { CoreDeps } from '../../core/deps.ts';
+import { newId } from '../../core/ports.ts';
+import { writeCheckpoint } from '../../core/session/checkpoint.ts';
+import { isLive } from '../../core/session/lifecycle.ts';
+import { sessionFromCheckpoint } from '../../core/session/load.ts';
+import type { Tracker } from '../../core/tracker/types.ts';
+import type { Convoy, TrackerRef } from '../../schema/convoy.ts';
+import type { GateRun } from '../../schema/gate-run.ts';
+import { runProjectGates } from '../gates/project-gates.ts';
+import type { RepoInfo } from '../git/repo.ts';
+import { groupAlive, stopGroup } from '../process/run.ts';
+import { GitConvoyStore } from '../store/convoy-store.ts';
+import { BeadsTracker } from '../trackers/beads.ts';
+import { TaskFileTracker } from '../trackers/task-file.ts';
+import { convoyDir, ensureIssueWorktree, mergeIssue } from './worktrees.ts';
+
+const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bin/orch.js');
+export const WORKER_EXIT_PREFIX = 'orch-worker-exit ';
+
+export function openTracker(ref: TrackerRef, cwd: string): Tracker {
+  switch (ref.kind) {
+    case 'beads':
+      return new BeadsTracker({ workspace: path.resolve(cwd, ref.workspace), ...(ref.bin ? { bin: ref.bin } : {}) });
+    case 'task-file':
+      return new TaskFileTracker({ path: path.resolve(cwd, ref.path) });
+  }
+}
+
+export const progressFile = (repo: RepoInfo, convoyId: string, workerId: string): string => path.join(convoyDir(repo, convoyId), 'workers', `${workerId}.json`);
+
+/** A worker is a child process (`orch convoy worker …`) in its own worktree and process group. */
+function launch(repo: RepoInfo, env: NodeJS.ProcessEnv, input: Parameters<ConvoyPorts['launchWorker']>[0], cwd: string): RunningWorker {
+  const { convoy, issue, workerId } = input;
+  const logs = path.join(convoyDir(repo, convoy.id), 'logs');
+  mkdirSync(logs, { recursive: true });
+  const log = openSync(path.join(logs, `${issue.id}-${workerId}.log`), 'a');
+  const args = [BIN, 'convoy', 'worker', '--epic', convoy.epicId, '--convoy', convoy.id, '--issue', issue.id, '--worker', workerId, '--attempt', String(input.attempt)];
+  if (input.budgetShare !== null) args.push('--share', input.budgetShare.toFixed(6));
+  if (input.previousSessionId) args.push('--previous', input.previousSessionId);
+  const child = spawn(process.execPath, args, { cwd, env: { ...env, NO_COLOR: '1' }, detached: true, stdio: ['ignore', 'pipe', log] });
+  let out = '';
+  child.stdout?.on('data', (b: Buffer) => (out += b.toString()));
+  const pid = child.pid ?? -1;
+  const started = new Date();
+  const exited = new Promise<WorkerExit>((resolve) => {
+    child.on('close', (code) => {
+      const line = out.split('\n').find((l) => l.startsWith(WORKER_EXIT_PREFIX));
+      const parsed = line ? (JSON.parse(line.slice(WORKER_EXIT_PREFIX.length)) as Omit<WorkerExit, 'code'>) : null;
+      resolve({ code: code ?? 137, done: parsed?.done ?? false, costUsd: parsed?.costUsd ?? null, summary: parsed?.summary ?? `the worker ended without a report (exit ${code ?? 'signal'})`, discovered: parsed?.discovered ?? [] });
+    });
+  });
+  return {
+    workerId,
+    issueId: issue.id,
+    pid,
+    exited,
+    lastProgress: () => {
+      try {
+        return statSync(progressFile(repo, convoy.id, workerId)).mtime;
+      } catch {
+        return started;
+      }
+    },
+    alive: () => groupAlive(pid),
+    stop: () => stopGroup(pid, 2000, ['SIGTERM', 'SIGKILL']),
+  };
+}
+
+export function convoyPorts(o: { deps: CoreDeps; repo: RepoInfo; convoy: Convoy; env: NodeJS.ProcessEnv; stop: AbortSignal; onProgress?: (l: string) => void; pollMs?: number }): ConvoyPorts {
+  const store = new GitConvoyStore(o.repo, o.deps.clock, o.deps.ids);
+  const lastGood: { run: GateRun | null } = { run: null };
+  return {
+    store,
+    tracker: openTracker(o.convoy.tracker, o.repo.top),
+    clock: o.deps.clock,
+    newWorkerId: () => newId(o.deps.ids, 'wk'),
+    async launchWorker(input) {
+      const cwd = await ensureIssueWorktree(o.repo, input.convoy, input.issue.id);
+      return launch(o.repo, o.env, input, cwd);
+    },
+    merge: (convoy, issueId) => mergeIssue(o.repo, convoy, issueId, (cwd) => runProjectGates(cwd, o.deps.clock), lastGood),
+    async fence(sessionId) {
+      const c = await o.deps.store.latestInSession(o.convoy.epicId, sessionId);
+      if (!c || !isLive(c.status)) return;
+      await writeCheckpoint(o.deps, sessionFromCheckpoint(c, c.createdAt), c.context, {
+        trigger: 'interrupted',
+        reason: 'superseded: the witness restarted this issue',
+        status: 'interrupted',
+        snapshot: false,
+        events: [{ type: 'session.interrupted', reason: 'superseded by a restart' }],
+      }).catch(() => undefined); // the zombie moved it first: it is fenced either way
+    },
+    async spent(_convoy, st) {
+      const ids = new Set([...st.issues.values()].flatMap((i) => i.sessionIds));
+      const tips = await o.deps.store.listSessions(o.convoy.epicId);
+      return tips.filter((t) => ids.has(t.sessionId)).reduce((a, t) => a + t.costUsd, 0);
+    },
+    ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+    stop: o.stop,
+    ...(o.pollMs ? { pollMs: o.pollMs } : {}),
+  };
+}
+
+export function readProgress(file: string): unknown {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return null;
+  }
+}

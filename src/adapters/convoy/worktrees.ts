@@ -1,0 +1,74 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { MergeResult } from '../../core/convoy/runner.ts';
+import { compareGateRuns } from '../../core/gates/compare.ts';
+import type { Convoy } from '../../schema/convoy.ts';
+import type { GateRun } from '../../schema/gate-run.ts';
+import { git, gitText } from '../git/git.ts';
+import type { RepoInfo } from '../git/repo.ts';
+
+export const convoyDir = (repo: RepoInfo, convoyId: string): string => path.join(repo.commonDir, 'orch', 'convoys', convoyId);
+export const issueBranch = (convoy: Convoy, issueId: string): string => `orch/${convoy.id}/${issueId}`;
+const worktreePath = (repo: RepoInfo, convoy: Convoy, name: string): string => path.join(convoyDir(repo, convoy.id), 'worktrees', name);
+
+async function branchExists(repo: RepoInfo, branch: string): Promise<boolean> {
+  return (await git(repo.top, ['rev-parse', '--verify', '-q', `refs/heads/${branch}`], { allowFail: true })).code === 0;
+}
+
+/** A worktree on `branch` (created from `from` when new). The user's checkout is never used. */
+async function ensureWorktree(repo: RepoInfo, dir: string, branch: string, from: string): Promise<string> {
+  if (existsSync(path.join(dir, '.git'))) return dir;
+  mkdirSync(path.dirname(dir), { recursive: true });
+  await git(repo.top, ['worktree', 'prune']);
+  const args = (await branchExists(repo, branch)) ? ['worktree', 'add', '-q', dir, branch] : ['worktree', 'add', '-q', '-b', branch, dir, from];
+  await git(repo.top, args);
+  return dir;
+}
+
+export async function ensureIntegration(repo: RepoInfo, convoy: Convoy): Promise<string> {
+  if (!(await branchExists(repo, convoy.integrationBranch))) await git(repo.top, ['branch', convoy.integrationBranch, convoy.base]);
+  return ensureWorktree(repo, worktreePath(repo, convoy, '_merge'), convoy.integrationBranch, convoy.base);
+}
+
+/** The issue's worktree on `orch/<convoy>/<issue>`, branched from the integration branch's tip. */
+export async function ensureIssueWorktree(repo: RepoInfo, convoy: Convoy, issueId: string): Promise<string> {
+  await ensureIntegration(repo, convoy);
+  return ensureWorktree(repo, worktreePath(repo, convoy, issueId), issueBranch(convoy, issueId), convoy.integrationBranch);
+}
+
+/**
+ * Merge an issue's branch into the integration branch in the convoy's own merge worktree, then run
+ * the gates there. A conflict or a gate that regressed against the last good integration run undoes
+ * the merge. `lastGood` is updated on success.
+ */
+export async function mergeIssue(
+  repo: RepoInfo,
+  convoy: Convoy,
+  issueId: string,
+  gates: (cwd: string) => Promise<GateRun | null>,
+  lastGood: { run: GateRun | null },
+): Promise<MergeResult> {
+  const dir = await ensureIntegration(repo, convoy);
+  if (lastGood.run === null) lastGood.run = await gates(dir);
+  const before = (await gitText(dir, ['rev-parse', 'HEAD'])).trim();
+  const m = await git(dir, ['merge', '--no-ff', '--no-edit', '-m', `Merge ${issueId} (orch convoy ${convoy.id})`, issueBranch(convoy, issueId)], { allowFail: true });
+  if (m.code !== 0) {
+    const files = (await gitText(dir, ['diff', '--name-only', '--diff-filter=U'])).split('\n').filter(Boolean);
+    await git(dir, ['merge', '--abort'], { allowFail: true });
+    await git(dir, ['reset', '-q', '--hard', before]);
+    return { ok: false, kind: 'conflict', files, reason: files.length ? `merge conflict with ${convoy.integrationBranch} in ${files.join(', ')}` : `merge failed: ${m.stderr.trim().split('\n')[0] ?? ''}` };
+  }
+  const commit = (await gitText(dir, ['rev-parse', 'HEAD'])).trim();
+  const files = (await gitText(dir, ['diff', '--name-only', before, commit])).split('\n').filter(Boolean);
+  const after = await gates(dir);
+  if (after && lastGood.run) {
+    const cmp = compareGateRuns(lastGood.run, after);
+    if (cmp.regressions.length) {
+      await git(dir, ['reset', '-q', '--hard', before]);
+      const tests = cmp.gates.flatMap((g) => g.newlyFailingTests).slice(0, 6);
+      return { ok: false, kind: 'gate', files, reason: `after merging, gate ${cmp.regressions.join(', ')} failed${tests.length ? ` (${tests.join(', ')})` : ''}; the merge was undone` };
+    }
+  }
+  if (after) lastGood.run = after;
+  return { ok: true, commit, files };
+}

@@ -1,0 +1,77 @@
+import type { ConvoyEventInput, ConvoyStore } from '../../core/convoy/types.ts';
+import { OrchError } from '../../core/errors.ts';
+import type { Clock, IdSource } from '../../core/ports.ts';
+import { parseConvoy, type Convoy } from '../../schema/convoy.ts';
+import { SessionEvent } from '../../schema/event.ts';
+import { git, gitText } from '../git/git.ts';
+import { casRef, readBlobs, readRef, writeObjects } from '../git/objects.ts';
+import type { RepoInfo } from '../git/repo.ts';
+import { NAMESPACE } from './git-store.ts';
+
+const convoyRef = (epic: string, id: string): string => `${NAMESPACE}/${epic}/convoys/${id}`;
+
+/** Convoys as commit chains next to their epic's sessions: convoy.json + the events of each write. */
+export class GitConvoyStore implements ConvoyStore {
+  private readonly repo: RepoInfo;
+  private readonly clock: Clock;
+  private readonly ids: IdSource;
+  private readonly sha = new Map<string, string>();
+
+  constructor(repo: RepoInfo, clock: Clock, ids: IdSource) {
+    this.repo = repo;
+    this.clock = clock;
+    this.ids = ids;
+  }
+
+  async get(epicId: string, convoyId: string): Promise<Convoy | null> {
+    const ref = convoyRef(epicId, convoyId);
+    const tip = await readRef(this.repo, ref);
+    if (!tip) return null;
+    const [blob] = await readBlobs(this.repo, [`${tip}:convoy.json`]);
+    if (!blob) throw new OrchError('corrupt', `convoy ${convoyId} (${tip.slice(0, 10)}) has no convoy.json`);
+    const c = parseConvoy(blob.toString('utf8'), `convoy ${convoyId}`);
+    this.sha.set(`${ref}@${c.updatedAt}`, tip);
+    return c;
+  }
+
+  async append(convoy: Convoy, events: ConvoyEventInput[], expectedUpdatedAt: string | null): Promise<boolean> {
+    const ref = convoyRef(convoy.epicId, convoy.id);
+    const expected = expectedUpdatedAt === null ? null : (this.sha.get(`${ref}@${expectedUpdatedAt}`) ?? null);
+    if (expectedUpdatedAt !== null && !expected) return false;
+    const at = this.clock.now().toISOString();
+    const stamped = events.map((e) => ({ ...e, id: `ev_${this.ids.ulid()}`, at, sessionId: `convoy:${convoy.id}`, sessionNumber: 1 }));
+    const spec = { 'convoy.json': JSON.stringify(convoy, null, 2) + '\n', 'events.jsonl': stamped.map((e) => JSON.stringify(e)).join('\n') + (stamped.length ? '\n' : '') };
+    const message = `orch convoy ${convoy.id}\n\nOrch-Epic: ${convoy.epicId}\nOrch-Convoy: ${convoy.id}\n`;
+    const { commit } = await writeObjects(this.repo, spec, { parents: expected ? [expected] : [], message, date: this.clock.now() });
+    const ok = await casRef(this.repo, ref, commit!, expected, `orch: convoy ${convoy.id}`).catch((e: unknown) => {
+      if (e instanceof OrchError && e.code === 'lock_held') return false;
+      throw e;
+    });
+    if (ok) this.sha.set(`${ref}@${convoy.updatedAt}`, commit!);
+    return ok;
+  }
+
+  async events(epicId: string, convoyId: string): Promise<SessionEvent[]> {
+    const res = await git(this.repo.top, ['rev-list', '--reverse', convoyRef(epicId, convoyId), '--'], { allowFail: true });
+    if (res.code !== 0) return [];
+    const shas = res.stdout.toString('utf8').split('\n').filter(Boolean);
+    const blobs = await readBlobs(this.repo, shas.map((s) => `${s}:events.jsonl`));
+    return blobs.flatMap((b) =>
+      (b?.toString('utf8') ?? '')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => SessionEvent.parse(JSON.parse(l))),
+    );
+  }
+
+  async list(epicId?: string): Promise<Convoy[]> {
+    const pattern = epicId ? `${NAMESPACE}/${epicId}/convoys/` : `${NAMESPACE}/*/convoys/*`;
+    const out = await gitText(this.repo.top, ['for-each-ref', '--format=%(refname)', pattern]);
+    const refs = out.split('\n').filter(Boolean);
+    const found = await Promise.all(refs.map((r) => {
+      const parts = r.split('/');
+      return this.get(parts[2]!, parts[4]!);
+    }));
+    return found.filter((c): c is Convoy => c !== null).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+}

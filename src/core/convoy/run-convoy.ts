@@ -1,0 +1,146 @@
+import type { Convoy } from '../../schema/convoy.ts';
+import type { TrackerIssue } from '../tracker/types.ts';
+import { CONVOY_EVENT as E } from './events.ts';
+import { appendConvoy, type ConvoyPorts, type ConvoyRunResult, type RunningWorker, type WorkerExit } from './runner.ts';
+import { dispatchable, foldConvoy, type ConvoyState } from './state.ts';
+import { budgetShare } from './state.ts';
+
+/**
+ * The dispatcher: claims and starts workers up to `workers`, respecting dependency order and the
+ * shared budget; merges finished issues one at a time; restarts stale workers (the witness) within
+ * caps. Everything it decides is recorded, so a killed runner resumes without redoing finished
+ * issues and without claiming twice.
+ */
+export async function runConvoy(ports: ConvoyPorts, epicId: string, convoyId: string, workers: number): Promise<ConvoyRunResult> {
+  const say = (l: string): void => ports.onProgress?.(l);
+  let convoy = (await ports.store.get(epicId, convoyId))!;
+  const record = async (events: { type: string; [k: string]: unknown }[]): Promise<void> => {
+    convoy = await appendConvoy(ports.store, epicId, convoyId, events);
+  };
+  const fold = async (): Promise<ConvoyState> => foldConvoy(convoy, await ports.store.events(epicId, convoyId));
+  const tracked = new Map<string, TrackerIssue>((await ports.tracker.show(convoy.issues)).map((i) => [i.id, i]));
+  const running = new Map<string, RunningWorker>();
+  const exits = new Map<string, Promise<{ issueId: string; workerId: string; exit: WorkerExit }>>();
+
+  // A runner that died left issues "running" with no worker: they restart from their last checkpoint.
+  let st = await fold();
+  const orphans = [...st.issues.values()].filter((i) => i.status === 'running');
+  if (orphans.length) await record(orphans.map((i) => ({ type: E.witnessRestart, issueId: i.id, workerId: i.workerId, reason: 'the convoy runner was restarted' })));
+
+  for (;;) {
+    st = await fold();
+    if (ports.stop.aborted || st.cancelled) {
+      await Promise.all([...running.values()].map((w) => w.stop()));
+      return result(st, st.cancelled ? 'cancelled' : 'stopped');
+    }
+    // Merge queue: one at a time, in the order issues finished.
+    for (const i of [...st.issues.values()].filter((x) => x.status === 'merging')) {
+      say(`merging ${i.id} into ${convoy.integrationBranch}`);
+      const m = await ports.merge(convoy, i.id);
+      if (m.ok) {
+        await record([{ type: E.merged, issueId: i.id, commit: m.commit, files: m.files }]);
+        await ports.tracker.close(i.id, `merged into ${convoy.integrationBranch} by orch convoy ${convoy.id} (sessions ${i.sessionIds.join(', ')})`);
+        await record([{ type: E.closed, issueId: i.id }]);
+        say(`  ${i.id} merged and closed`);
+      } else {
+        const events: { type: string; [k: string]: unknown }[] = [];
+        if (m.kind === 'conflict') events.push({ type: E.mergeConflict, issueId: i.id, files: m.files });
+        events.push(i.attempts >= convoy.maxAttempts ? { type: E.issueFailed, issueId: i.id, reason: m.reason } : { type: E.sentBack, issueId: i.id, reason: m.reason, attempt: i.attempts });
+        await record(events);
+        say(`  ${i.id} sent back: ${m.reason}`);
+      }
+    }
+    st = await fold();
+    // An issue whose blocker failed cannot be done in this convoy.
+    const failedIds = new Set([...st.issues.values()].filter((i) => i.status === 'failed').map((i) => i.id));
+    const blocked = [...st.issues.values()].filter((i) => i.status === 'pending' && (tracked.get(i.id)?.dependencies ?? []).some((d) => failedIds.has(d.id)));
+    if (blocked.length) await record(blocked.map((i) => ({ type: E.issueFailed, issueId: i.id, reason: 'blocked by a failed issue' })));
+    const exhausted = [...st.issues.values()].filter((i) => i.status === 'pending' && i.attempts >= convoy.maxAttempts);
+    if (exhausted.length) await record(exhausted.map((i) => ({ type: E.issueFailed, issueId: i.id, reason: `${i.attempts} attempts: ${i.reasons.at(-1) ?? 'not done'}` })));
+    st = await fold();
+
+    const spent = await ports.spent(convoy, st);
+    const budgetLeft = convoy.budget === null || spent < convoy.budget;
+    for (const id of budgetLeft ? dispatchable(convoy, st, tracked) : []) {
+      if (running.size >= workers) break;
+      const s = st.issues.get(id)!;
+      if (!s.claimed) {
+        await ports.tracker.claim(id, `orch:${convoy.id}`);
+        await record([{ type: E.claimed, issueId: id }]);
+      }
+      const workerId = ports.newWorkerId();
+      const share = budgetShare(convoy.budget, spent, running.size);
+      const attempt = s.restartPending ? Math.max(1, s.attempts) : s.attempts + 1;
+      // A restarted issue's old session is fenced: its zombie writer fails its next checkpoint.
+      if (s.restartPending && s.sessionIds.length) await ports.fence(s.sessionIds.at(-1)!);
+      await record([{ type: E.dispatched, issueId: id, workerId, attempt, branch: `orch/${convoy.id}/${id}`, budgetShare: share }]);
+      const w = await ports.launchWorker({ convoy, issue: tracked.get(id)!, workerId, attempt, budgetShare: share, previousSessionId: s.sessionIds.at(-1) ?? null, sentBack: s.reasons });
+      running.set(id, w);
+      exits.set(id, w.exited.then((exit) => ({ issueId: id, workerId, exit })));
+      say(`dispatched ${id} (attempt ${attempt}, worker ${workerId}${share === null ? '' : `, share $${share.toFixed(4)}`})`);
+    }
+    st = await fold();
+    if (running.size === 0 && ![...st.issues.values()].some((i) => i.status === 'merging')) {
+      const left = dispatchable(convoy, st, tracked);
+      if (left.length === 0 || !budgetLeft) {
+        if (st.finished) await record([{ type: E.finished, done: [...st.issues.values()].filter((i) => i.status === 'done').length }]);
+        return result(await fold(), st.finished ? 'finished' : 'budget');
+      }
+    }
+    const tick = new Promise<null>((r) => setTimeout(() => r(null), ports.pollMs ?? 1000));
+    const next = await Promise.race([...exits.values(), tick]);
+    if (next) {
+      exits.delete(next.issueId);
+      running.delete(next.issueId);
+      const { exit } = next;
+      await record([{ type: E.workerExited, issueId: next.issueId, workerId: next.workerId, code: exit.code, done: exit.done, costUsd: exit.costUsd, summary: exit.summary }]);
+      for (const title of exit.discovered) {
+        const created = await ports.tracker.create({ title, description: `Discovered while working on ${next.issueId} in convoy ${convoy.id}.`, type: 'task', priority: 2, discoveredFrom: next.issueId });
+        await record([{ type: E.discovered, issueId: next.issueId, newIssueId: created.id, title }]);
+      }
+      say(`${next.issueId}: worker ${exit.done ? 'done' : `not done (${exit.summary})`}`);
+    }
+    await witness(ports, convoy, running, exits, record, await fold(), say);
+  }
+}
+
+/** Stale or vanished workers are stopped and restarted from their last checkpoint, within a cap. */
+async function witness(
+  ports: ConvoyPorts,
+  convoy: Convoy,
+  running: Map<string, RunningWorker>,
+  exits: Map<string, Promise<unknown>>,
+  record: (e: { type: string; [k: string]: unknown }[]) => Promise<void>,
+  st: ConvoyState,
+  say: (l: string) => void,
+): Promise<void> {
+  const now = ports.clock.now().getTime();
+  for (const [issueId, w] of running) {
+    const last = w.lastProgress();
+    const stale = last !== null && now - last.getTime() > convoy.staleMinutes * 60_000;
+    if (!stale) continue;
+    const s = st.issues.get(issueId)!;
+    say(`witness: ${issueId} made no progress for ${convoy.staleMinutes} min; restarting it from its last checkpoint`);
+    running.delete(issueId);
+    exits.delete(issueId);
+    await w.stop();
+    const events: { type: string; [k: string]: unknown }[] = [
+      { type: 'witness.stale', issueId, workerId: w.workerId, reason: `no progress for ${convoy.staleMinutes} min` },
+    ];
+    if (s.restarts + 1 > convoy.maxRestarts) {
+      events.push({ type: 'convoy.issue_failed', issueId, reason: `stalled ${s.restarts + 1} times` });
+      if (!st.escalated.has(issueId)) {
+        await ports.tracker.comment(issueId, `orch convoy ${convoy.id}: the worker stalled ${s.restarts + 1} times; giving up on this issue`).catch(() => undefined);
+        events.push({ type: 'witness.escalated', issueId, reason: 'restart cap reached' });
+      }
+    } else {
+      events.push({ type: 'witness.restart', issueId, workerId: w.workerId, restarts: s.restarts + 1 });
+    }
+    await record(events);
+  }
+}
+
+function result(st: ConvoyState, stoppedBy: ConvoyRunResult['stoppedBy']): ConvoyRunResult {
+  const by = (s: string): string[] => [...st.issues.values()].filter((i) => i.status === s).map((i) => i.id);
+  return { done: by('done'), failed: by('failed'), pending: [...by('pending'), ...by('running'), ...by('merging')], stoppedBy };
+}
