@@ -33,7 +33,7 @@ export async function createConvoy(deps: CoreDeps, store: ConvoyStore, tracker: 
   if (i.ready === (i.issues.length > 0)) throw new OrchError('usage', 'give issue ids or --ready (one of them)', { hint: 'orch convoy create <name> <issue…> --epic E, or --ready [--parent P]' });
   const issues = i.ready ? (await tracker.ready(i.parent ? { parent: i.parent } : {})).map((x) => x.id) : [...new Set(i.issues)];
   if (issues.length === 0) throw new OrchError('usage', 'no ready issues to put in the convoy');
-  const found = await tracker.show(issues);
+  const found = await showAll(tracker, issues);
   const known = new Set(found.map((x) => x.id));
   const unknown = issues.filter((id) => !known.has(id));
   if (unknown.length) throw new OrchError('usage', `unknown issue id(s): ${unknown.join(', ')}`, { hint: 'check the ids with your tracker (bd list, or the task file)' });
@@ -64,6 +64,17 @@ export async function createConvoy(deps: CoreDeps, store: ConvoyStore, tracker: 
   };
   if (!(await store.append(convoy, [{ type: CONVOY_EVENT.created, issues }], null))) throw new OrchError('ref_conflict', `convoy ${id} already exists`);
   return convoy;
+}
+
+/** One batched look-up; if the tracker refuses it (beads fails on an unknown id), one by one to name the unknown. */
+async function showAll(tracker: Tracker, ids: string[]): Promise<Awaited<ReturnType<Tracker['show']>>> {
+  try {
+    return await tracker.show(ids);
+  } catch (e) {
+    if (!(e instanceof OrchError) || e.code === 'agent_missing') throw e;
+    const each = await Promise.all(ids.map((id) => tracker.show([id]).catch(() => [])));
+    return each.flat();
+  }
 }
 
 /** Find a convoy by id in any epic (ids are unique). */
