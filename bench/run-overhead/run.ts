@@ -40,7 +40,7 @@ function timed(cmd: string, args: string[], cwd: string, input?: string): Promis
     const t = process.hrtime.bigint();
     const child = spawn(cmd, args, { cwd, env, stdio: [input === undefined ? 'ignore' : 'pipe', 'ignore', 'pipe'] });
     let err = '';
-    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+    child.stderr?.on('data', (b: Buffer) => (err += b.toString()));
     if (input !== undefined) child.stdin?.end(input);
     child.on('close', (code) => (code === 0 ? resolve(Number(process.hrtime.bigint() - t) / 1e6) : reject(new Error(`${cmd} exited ${code}: ${err}`))));
   });
@@ -53,10 +53,14 @@ try {
   for (let i = 0; i < RUNS; i++) {
     const a = freshRepo();
     const b = freshRepo();
-    const runBare = (): Promise<number> =>
-      timed(claude, ['-p', '--output-format', 'stream-json', '--verbose', '--allowedTools', 'Write', 'Bash', 'Read'], a, TASK).then((ms) => void bare.push(ms));
-    const runOrch = (): Promise<number> =>
-      timed(process.execPath, [ORCH, 'run', '--epic', 'bench', '--max-sessions', '1', '--no-gates', '--allowed-tools', 'Write,Bash,Read', TASK], b).then((ms) => void orch.push(ms));
+    const runBare = (): Promise<void> =>
+      timed(claude, ['-p', '--output-format', 'stream-json', '--verbose', '--allowedTools', 'Write', 'Bash', 'Read'], a, TASK).then((ms) => {
+        bare.push(ms);
+      });
+    const runOrch = (): Promise<void> =>
+      timed(process.execPath, [ORCH, 'run', '--epic', 'bench', '--max-sessions', '1', '--no-gates', '--allowed-tools', 'Write,Bash,Read', TASK], b).then((ms) => {
+        orch.push(ms);
+      });
     if (i % 2 === 0) await runBare().then(runOrch);
     else await runOrch().then(runBare);
     rmSync(a, { recursive: true, force: true });

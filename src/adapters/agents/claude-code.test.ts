@@ -28,7 +28,9 @@ describe('claude-code adapter (real CLI)', () => {
     expect(outcome.modelUsage['claude-sonnet-4-5-20250929']).toMatchObject({ inputTokens: 2200, outputTokens: 57 });
     const types = events.map((e) => e.type);
     expect(types[0]).toBe('init');
-    expect(types.slice(1)).toEqual(['tool_use', 'tool_result', 'text', 'result']);
+    // Each assistant message also reports its interim usage (for orch's running estimate).
+    expect(types.slice(1)).toEqual(['tool_use', 'usage', 'tool_result', 'text', 'usage', 'result']);
+    expect(events.filter((e) => e.type === 'usage').map((e) => e.type === 'usage' && e.model)).toEqual(['claude-sonnet-4-5-20250929', 'claude-sonnet-4-5-20250929']);
     expect(events[1]).toMatchObject({ type: 'tool_use', name: 'Write', input: { file_path: 'hello.txt' } });
     // The prompt went in on stdin and the appended system prompt reached the model.
     const first = rig.double.turns()[0]?.rawBody ?? '';

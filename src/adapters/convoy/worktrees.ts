@@ -19,10 +19,14 @@ async function branchExists(repo: RepoInfo, branch: string): Promise<boolean> {
 async function ensureWorktree(repo: RepoInfo, dir: string, branch: string, from: string): Promise<string> {
   if (existsSync(path.join(dir, '.git'))) return dir;
   mkdirSync(path.dirname(dir), { recursive: true });
-  await git(repo.top, ['worktree', 'prune']);
   const args = (await branchExists(repo, branch)) ? ['worktree', 'add', '-q', dir, branch] : ['worktree', 'add', '-q', '-b', branch, dir, from];
   await git(repo.top, args);
   return dir;
+}
+
+/** Forget worktrees whose directories are gone (once per runner start). */
+export async function pruneWorktrees(repo: RepoInfo): Promise<void> {
+  await git(repo.top, ['worktree', 'prune']);
 }
 
 export async function ensureIntegration(repo: RepoInfo, convoy: Convoy): Promise<string> {

@@ -51,17 +51,29 @@ export class GitConvoyStore implements ConvoyStore {
     return ok;
   }
 
+  /** Events are read incrementally: only commits after the last tip this process saw. */
+  private readonly seen = new Map<string, { tip: string; events: SessionEvent[] }>();
+
   async events(epicId: string, convoyId: string): Promise<SessionEvent[]> {
-    const res = await git(this.repo.top, ['rev-list', '--reverse', convoyRef(epicId, convoyId), '--'], { allowFail: true });
+    const ref = convoyRef(epicId, convoyId);
+    const tip = await readRef(this.repo, ref);
+    if (!tip) return [];
+    const cached = this.seen.get(ref);
+    if (cached?.tip === tip) return cached.events;
+    const range = cached ? [tip, `^${cached.tip}`] : [tip];
+    const res = await git(this.repo.top, ['rev-list', '--reverse', ...range, '--'], { allowFail: true });
     if (res.code !== 0) return [];
     const shas = res.stdout.toString('utf8').split('\n').filter(Boolean);
     const blobs = await readBlobs(this.repo, shas.map((s) => `${s}:events.jsonl`));
-    return blobs.flatMap((b) =>
+    const fresh = blobs.flatMap((b) =>
       (b?.toString('utf8') ?? '')
         .split('\n')
         .filter(Boolean)
         .map((l) => SessionEvent.parse(JSON.parse(l))),
     );
+    const events = [...(cached?.events ?? []), ...fresh];
+    this.seen.set(ref, { tip, events });
+    return events;
   }
 
   async list(epicId?: string): Promise<Convoy[]> {

@@ -15,7 +15,7 @@ export async function runConvoy(ports: ConvoyPorts, epicId: string, convoyId: st
   const say = (l: string): void => ports.onProgress?.(l);
   let convoy = (await ports.store.get(epicId, convoyId))!;
   const record = async (events: { type: string; [k: string]: unknown }[]): Promise<void> => {
-    convoy = await appendConvoy(ports.store, epicId, convoyId, events);
+    convoy = await appendConvoy(ports.store, epicId, convoyId, events, undefined, convoy);
   };
   const fold = async (): Promise<ConvoyState> => foldConvoy(convoy, await ports.store.events(epicId, convoyId));
   const tracked = new Map<string, TrackerIssue>((await ports.tracker.show(convoy.issues)).map((i) => [i.id, i]));
@@ -38,9 +38,8 @@ export async function runConvoy(ports: ConvoyPorts, epicId: string, convoyId: st
       say(`merging ${i.id} into ${convoy.integrationBranch}`);
       const m = await ports.merge(convoy, i.id);
       if (m.ok) {
-        await record([{ type: E.merged, issueId: i.id, commit: m.commit, files: m.files }]);
         await ports.tracker.close(i.id, `merged into ${convoy.integrationBranch} by orch convoy ${convoy.id} (sessions ${i.sessionIds.join(', ')})`);
-        await record([{ type: E.closed, issueId: i.id }]);
+        await record([{ type: E.merged, issueId: i.id, commit: m.commit, files: m.files }, { type: E.closed, issueId: i.id }]);
         say(`  ${i.id} merged and closed`);
       } else {
         const events: { type: string; [k: string]: unknown }[] = [];
@@ -66,7 +65,7 @@ export async function runConvoy(ports: ConvoyPorts, epicId: string, convoyId: st
       const s = st.issues.get(id)!;
       if (!s.claimed) {
         await ports.tracker.claim(id, `orch:${convoy.id}`);
-        await record([{ type: E.claimed, issueId: id }]);
+        await record([{ type: E.claimed, issueId: id }]); // recorded before any worker: a resumed runner never claims twice
       }
       const workerId = ports.newWorkerId();
       const share = budgetShare(convoy.budget, spent, running.size);

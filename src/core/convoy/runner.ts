@@ -54,12 +54,21 @@ export interface ConvoyRunResult {
 }
 
 /** Append to the convoy journal, re-reading and retrying when another writer (a worker) got there first. */
-export async function appendConvoy(store: ConvoyStore, epicId: string, convoyId: string, events: ConvoyEventInput[], change?: (c: Convoy) => Convoy): Promise<Convoy> {
+export async function appendConvoy(
+  store: ConvoyStore,
+  epicId: string,
+  convoyId: string,
+  events: ConvoyEventInput[],
+  change?: (c: Convoy) => Convoy,
+  known?: Convoy,
+): Promise<Convoy> {
   for (let i = 0; i < 50; i++) {
-    const cur = await store.get(epicId, convoyId);
+    // First try on the version we already hold; re-read only when someone else wrote in between.
+    const cur = i === 0 && known ? known : await store.get(epicId, convoyId);
     if (!cur) throw new OrchError('not_found', `no convoy ${convoyId} in epic ${epicId}`);
     const next = change ? change(structuredClone(cur)) : cur;
-    if (await store.append({ ...next, updatedAt: new Date(Math.max(Date.now(), Date.parse(cur.updatedAt) + 1)).toISOString() }, events, cur.updatedAt)) return next;
+    const written = { ...next, updatedAt: new Date(Math.max(Date.now(), Date.parse(cur.updatedAt) + 1)).toISOString() };
+    if (await store.append(written, events, cur.updatedAt)) return written;
     await new Promise((r) => setTimeout(r, 5 + Math.random() * 30));
   }
   throw new OrchError('ref_conflict', `convoy ${convoyId} is being written by others; gave up`, { hint: 'retry the command' });

@@ -113,7 +113,8 @@ export async function runEpic(ports: RunPorts, opts: RunOptions): Promise<RunRep
       }),
       { type: EVENT.costCharged, amount: cost, source: ports.agent.name, models },
     ];
-    const mid = await writeCheckpoint(deps, session, context, { trigger: 'agent_result', reason: `agent result: ${r.outcome.subtype}`, events });
+    // The end checkpoint follows at once with the snapshot; this one records the result and its cost.
+    const mid = await writeCheckpoint(deps, session, context, { trigger: 'agent_result', reason: `agent result: ${r.outcome.subtype}`, events, snapshot: false });
     context = mid.context;
 
     const spent = usd(start.budget.spent + (cost ?? 0));

@@ -3,7 +3,7 @@ import { mkdirSync, openSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { convoyPorts } from '../../../adapters/convoy/wiring.ts';
-import { convoyDir } from '../../../adapters/convoy/worktrees.ts';
+import { convoyDir, pruneWorktrees } from '../../../adapters/convoy/worktrees.ts';
 import { pidAlive, readLiveAt, writeJsonAtomic } from '../../../adapters/run-state.ts';
 import { findConvoy } from '../../../core/convoy/create.ts';
 import { runConvoy } from '../../../core/convoy/run-convoy.ts';
@@ -51,6 +51,7 @@ export async function run(o: Opts, [id = '']: string[]): Promise<number> {
   process.on('SIGINT', () => stop.abort());
   try {
     const ports = convoyPorts({ deps, repo, convoy, env: process.env, stop: stop.signal, pollMs: Math.max(50, Number(o.poll) * 1000), onProgress: (l) => note(l) });
+    await pruneWorktrees(repo);
     const r = await runConvoy(ports, convoy.epicId, convoy.id, workers);
     output(o, r, (d) => `convoy ${convoy.id}: ${d.stoppedBy}; done ${d.done.length} (${d.done.join(', ') || '—'}), failed ${d.failed.length} (${d.failed.join(', ') || '—'}), not finished ${d.pending.length}`);
     return r.failed.length > 0 || r.stoppedBy === 'budget' ? 1 : 0;
