@@ -3,6 +3,7 @@ import { EXIT, OrchError } from '../core/errors.ts';
 import { registerBriefAndNote } from './commands/brief-register.ts';
 import { registerConvoy } from './commands/convoy/register.ts';
 import { registerCost } from './commands/cost/register.ts';
+import { registerWitness } from './commands/witness/register.ts';
 import { registerHooks } from './commands/hooks/register.ts';
 import { reportError } from './io.ts';
 import { ExitWith, leaf } from './leaf.ts';
@@ -97,12 +98,12 @@ export function buildProgram(): Command {
     .option('--fetch-only', 'only fetch');
 
   registerConvoy(program);
+  registerWitness(program);
   registerBriefAndNote(program);
   registerCost(program);
   registerHooks(program);
 
   for (const [name, issue] of [
-    ['witness', 'witness, issue 5'],
     ['worker', 'remote workers, issue 8'],
     ['review', 'peer review, issue 6'],
     ['reflect', 'reflection, issue 7'],

@@ -17,6 +17,7 @@ import { groupAlive, stopGroup } from '../process/run.ts';
 import { GitConvoyStore } from '../store/convoy-store.ts';
 import { BeadsTracker } from '../trackers/beads.ts';
 import { TaskFileTracker } from '../trackers/task-file.ts';
+import { witnessRunning } from './witness-process.ts';
 import { convoyDir, ensureIssueWorktree, mergeIssue } from './worktrees.ts';
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bin/orch.js');
@@ -84,6 +85,7 @@ export function convoyPorts(o: { deps: CoreDeps; repo: RepoInfo; convoy: Convoy;
       return launch(o.repo, o.env, input, cwd);
     },
     merge: (convoy, issueId) => mergeIssue(o.repo, convoy, issueId, (cwd) => runProjectGates(cwd, o.deps.clock), lastGood),
+    externalWitness: () => Promise.resolve(witnessRunning(o.repo, o.convoy.id) !== null),
     async fence(sessionId) {
       const c = await o.deps.store.latestInSession(o.convoy.epicId, sessionId);
       if (!c || !isLive(c.status)) return;

@@ -4,6 +4,7 @@ import { CONVOY_EVENT as E } from './events.ts';
 import { appendConvoy, type ConvoyPorts, type ConvoyRunResult, type RunningWorker, type WorkerExit } from './runner.ts';
 import { dispatchable, foldConvoy, type ConvoyState } from './state.ts';
 import { budgetShare } from './state.ts';
+import { witnessDecisions } from './witness.ts';
 
 /**
  * The dispatcher: claims and starts workers up to `workers`, respecting dependency order and the
@@ -75,7 +76,7 @@ export async function runConvoy(ports: ConvoyPorts, epicId: string, convoyId: st
       await record([{ type: E.dispatched, issueId: id, workerId, attempt, branch: `orch/${convoy.id}/${id}`, budgetShare: share }]);
       const w = await ports.launchWorker({ convoy, issue: tracked.get(id)!, workerId, attempt, budgetShare: share, previousSessionId: s.sessionIds.at(-1) ?? null, sentBack: s.reasons });
       running.set(id, w);
-      exits.set(id, w.exited.then((exit) => ({ issueId: id, workerId, exit })));
+      exits.set(workerId, w.exited.then((exit) => ({ issueId: id, workerId, exit })));
       say(`dispatched ${id} (attempt ${attempt}, worker ${workerId}${share === null ? '' : `, share $${share.toFixed(4)}`})`);
     }
     st = await fold();
@@ -89,8 +90,9 @@ export async function runConvoy(ports: ConvoyPorts, epicId: string, convoyId: st
     const tick = new Promise<null>((r) => setTimeout(() => r(null), ports.pollMs ?? 1000));
     const next = await Promise.race([...exits.values(), tick]);
     if (next) {
-      exits.delete(next.issueId);
-      running.delete(next.issueId);
+      exits.delete(next.workerId);
+      // A restarted issue may already have a new worker: only its own worker's exit frees the slot.
+      if (running.get(next.issueId)?.workerId === next.workerId) running.delete(next.issueId);
       const { exit } = next;
       await record([{ type: E.workerExited, issueId: next.issueId, workerId: next.workerId, code: exit.code, done: exit.done, costUsd: exit.costUsd, summary: exit.summary }]);
       for (const title of exit.discovered) {
@@ -103,7 +105,7 @@ export async function runConvoy(ports: ConvoyPorts, epicId: string, convoyId: st
   }
 }
 
-/** Stale or vanished workers are stopped and restarted from their last checkpoint, within a cap. */
+/** Stale workers are stopped and restarted from their last checkpoint, within a cap (the witness). */
 async function witness(
   ports: ConvoyPorts,
   convoy: Convoy,
@@ -113,29 +115,17 @@ async function witness(
   st: ConvoyState,
   say: (l: string) => void,
 ): Promise<void> {
-  const now = ports.clock.now().getTime();
-  for (const [issueId, w] of running) {
-    const last = w.lastProgress();
-    const stale = last !== null && now - last.getTime() > convoy.staleMinutes * 60_000;
-    if (!stale) continue;
-    const s = st.issues.get(issueId)!;
-    say(`witness: ${issueId} made no progress for ${convoy.staleMinutes} min; restarting it from its last checkpoint`);
-    running.delete(issueId);
-    exits.delete(issueId);
-    await w.stop();
-    const events: { type: string; [k: string]: unknown }[] = [
-      { type: 'witness.stale', issueId, workerId: w.workerId, reason: `no progress for ${convoy.staleMinutes} min` },
-    ];
-    if (s.restarts + 1 > convoy.maxRestarts) {
-      events.push({ type: 'convoy.issue_failed', issueId, reason: `stalled ${s.restarts + 1} times` });
-      if (!st.escalated.has(issueId)) {
-        await ports.tracker.comment(issueId, `orch convoy ${convoy.id}: the worker stalled ${s.restarts + 1} times; giving up on this issue`).catch(() => undefined);
-        events.push({ type: 'witness.escalated', issueId, reason: 'restart cap reached' });
-      }
-    } else {
-      events.push({ type: 'witness.restart', issueId, workerId: w.workerId, restarts: s.restarts + 1 });
-    }
-    await record(events);
+  // A standalone witness (orch witness start) does this job when it runs.
+  if (await ports.externalWitness?.()) return;
+  const pulses = [...running.values()].map((w) => ({ workerId: w.workerId, issueId: w.issueId, lastProgress: w.lastProgress(), alive: true }));
+  for (const d of witnessDecisions(convoy, st, pulses, { staleMinutes: convoy.staleMinutes, maxRestarts: convoy.maxRestarts }, ports.clock.now())) {
+    const w = running.get(d.issueId);
+    say(`witness: ${d.issueId} ${d.reason}; ${d.action === 'restart' ? 'restarting it from its last checkpoint' : 'giving up on it'}`);
+    running.delete(d.issueId);
+    if (w) exits.delete(w.workerId);
+    await w?.stop();
+    if (d.escalate) await ports.tracker.comment(d.issueId, `orch convoy ${convoy.id}: ${d.reason}, ${st.issues.get(d.issueId)?.restarts ?? 0} restart(s) already; giving up on this issue`).catch(() => undefined);
+    await record(d.events);
   }
 }
 

@@ -37,6 +37,8 @@ export interface ConvoyPorts {
   launchWorker(input: { convoy: Convoy; issue: TrackerIssue; workerId: string; attempt: number; budgetShare: number | null; previousSessionId: string | null; sentBack: string[] }): Promise<RunningWorker>;
   /** Merge the issue's branch into the integration branch, gates after; undo on failure. */
   merge(convoy: Convoy, issueId: string): Promise<MergeResult>;
+  /** True while a standalone witness process watches this convoy (the runner then leaves it to it). */
+  externalWitness?: () => Promise<boolean>;
   /** Mark a session interrupted (compare-and-swap): a superseded worker's next write then fails. */
   fence(sessionId: string): Promise<void>;
   /** Spend of the convoy so far: its sessions' recorded costs (derived). */
