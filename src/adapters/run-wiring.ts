@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { CoreDeps } from '../core/deps.ts';
 import { OrchError } from '../core/errors.ts';
@@ -53,6 +54,7 @@ export function runPorts(o: {
   onProgress?: (p: RunProgress) => void;
 }): RunPorts {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  mkdirSync(logsDir(o.repo), { recursive: true });
   const prices = genaiPriceTable();
   return {
     deps: o.deps,

@@ -23,6 +23,8 @@ export function tempDir(prefix = 'orch-test-'): string {
 
 /** A temp repository with the given files committed (none: a repository with no commits). */
 export function gitRepo(files: Record<string, string> = { 'README.md': '# test\n' }, dir = tempDir()): string {
+  // Convoy worktrees live beside the repository: remove them with it.
+  onTestFinished(() => rmSync(`${dir}.orch-worktrees`, { recursive: true, force: true }));
   g(dir, 'init', '-q', '-b', 'main');
   g(dir, 'config', 'gc.auto', '0');
   g(dir, 'config', 'maintenance.auto', 'false');

@@ -83,7 +83,8 @@ async function launchClaude(req: LaunchRequest, opts: ClaudeCodeOptions): Promis
     onStderrLine: (line) => { emit({ type: 'stderr', line }); },
   });
   stall.stop();
-  if (log) {
+  // A log that failed to open is already closed: waiting for its 'close' would hang forever.
+  if (log && !log.closed) {
     await new Promise<void>((resolve) => {
       log.once('close', resolve); // after finish, or after an error (autoDestroy)
       log.end();

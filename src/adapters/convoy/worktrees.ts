@@ -9,7 +9,15 @@ import type { RepoInfo } from '../git/repo.ts';
 
 export const convoyDir = (repo: RepoInfo, convoyId: string): string => path.join(repo.commonDir, 'orch', 'convoys', convoyId);
 export const issueBranch = (convoy: Convoy, issueId: string): string => `orch/${convoy.id}/${issueId}`;
-const worktreePath = (repo: RepoInfo, convoy: Convoy, name: string): string => path.join(convoyDir(repo, convoy.id), 'worktrees', name);
+/**
+ * Worker worktrees live next to the repository (`<repo>.orch-worktrees/<convoy>/<issue>`), not
+ * inside `.git`: agents refuse to write under a `.git` directory. ORCH_WORKTREES moves them.
+ */
+export function worktreeRoot(repo: RepoInfo): string {
+  const main = path.dirname(repo.commonDir);
+  return process.env.ORCH_WORKTREES ?? path.join(path.dirname(main), `${path.basename(main)}.orch-worktrees`);
+}
+const worktreePath = (repo: RepoInfo, convoy: Convoy, name: string): string => path.join(worktreeRoot(repo), convoy.id, name);
 
 async function branchExists(repo: RepoInfo, branch: string): Promise<boolean> {
   return (await git(repo.top, ['rev-parse', '--verify', '-q', `refs/heads/${branch}`], { allowFail: true })).code === 0;
