@@ -5,6 +5,7 @@ import { registerConvoy } from './commands/convoy/register.ts';
 import { registerCost } from './commands/cost/register.ts';
 import { registerWitness } from './commands/witness/register.ts';
 import { registerHooks } from './commands/hooks/register.ts';
+import { registerReview } from './commands/review/register.ts';
 import { reportError } from './io.ts';
 import { ExitWith, leaf } from './leaf.ts';
 
@@ -102,10 +103,10 @@ export function buildProgram(): Command {
   registerBriefAndNote(program);
   registerCost(program);
   registerHooks(program);
+  registerReview(program);
 
   for (const [name, issue] of [
     ['worker', 'remote workers, issue 8'],
-    ['review', 'peer review, issue 6'],
     ['reflect', 'reflection, issue 7'],
     ['postmortem', 'postmortems, issue 7'],
     ['metrics', 'metrics, issue 7'],

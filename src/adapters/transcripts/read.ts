@@ -6,10 +6,11 @@ import { classifyLine, type LineContext } from './parse-line.ts';
 
 const CHUNK = 1 << 20;
 const NL = 0x0a;
-// Only lines holding these keys can matter. Inside a JSON string a quote is escaped (\"), so the quoted
-// forms cannot match string content, and every other line is skipped without decoding or parsing.
+// Only lines holding these keys can matter. Inside a JSON string a quote is escaped (\"), so `"usage"` cannot
+// match string content, and every other line is skipped without decoding or parsing. Cost-state lines are
+// found by their `totalCostUSD` key (a needle ending in a rare letter-quote pair searches fastest).
 const USAGE = Buffer.from('"usage"');
-const COST_STATE = Buffer.from('"cost-state"');
+const COST_STATE = Buffer.from('totalCostUSD"');
 
 export interface ReadStats {
   /** Candidate lines that were not valid JSON. */
