@@ -13,6 +13,7 @@ import { genaiPriceTable } from './prices/genai-prices.ts';
 import { transcriptCost } from './agents/transcript-cost.ts';
 import { runProjectGates } from './gates/project-gates.ts';
 import { gitHistory } from './git/history.ts';
+import { reviewGate } from './review/wiring.ts';
 import { logsDir } from './run-state.ts';
 
 export type AgentChoice = { name: 'claude'; bin?: string } | { name: 'command'; command: string; costField?: string };
@@ -59,6 +60,11 @@ export function runPorts(o: {
   return {
     deps: o.deps,
     history: gitHistory(o.repo.top),
+    review: async () => {
+      const g = await reviewGate(o.deps, o.repo, o.epicId, null, { env: o.env, signal: o.stop });
+      const why = g.blocking.map((f) => `${f.reviewer} ${f.severity} ${f.file}:${f.line} ${f.finding}`).join('; ');
+      return { ok: g.ok, reason: g.ok ? '' : `the review blocked it: ${why || 'a reviewer failed'}` };
+    },
     ...(o.gates ? { runGates: () => runProjectGates(o.repo.top, o.deps.clock, { signal: o.stop }) } : {}),
     ...(o.agent.name === 'claude-code' ? { recoverCost: (id: string) => transcriptCost(o.env, id, prices) } : {}),
     agent: o.agent,

@@ -6,6 +6,7 @@ import { registerCost } from './commands/cost/register.ts';
 import { registerWitness } from './commands/witness/register.ts';
 import { registerHooks } from './commands/hooks/register.ts';
 import { registerReview } from './commands/review/register.ts';
+import { registerLearning } from './commands/learning/register.ts';
 import { reportError } from './io.ts';
 import { ExitWith, leaf } from './leaf.ts';
 
@@ -42,7 +43,8 @@ export function addRunOptions(cmd: Command): Command {
     .option('--max-turns <n>', "cap the agent's turns per session")
     .option('--model <id>', 'model for the agent')
     .option('--allowed-tools <list>', 'comma-separated tools the agent may use')
-    .option('--no-gates', 'do not run the quality gates before and after each session');
+    .option('--no-gates', 'do not run the quality gates before and after each session')
+    .option('--review-every <n>', 'run orch review after every N sessions; a blocking finding keeps the task from being done');
 }
 
 export function buildProgram(): Command {
@@ -104,12 +106,10 @@ export function buildProgram(): Command {
   registerCost(program);
   registerHooks(program);
   registerReview(program);
+  registerLearning(program);
 
   for (const [name, issue] of [
     ['worker', 'remote workers, issue 8'],
-    ['reflect', 'reflection, issue 7'],
-    ['postmortem', 'postmortems, issue 7'],
-    ['metrics', 'metrics, issue 7'],
   ] as const) {
     notBuilt(program, name, issue);
   }

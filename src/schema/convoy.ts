@@ -35,6 +35,8 @@ export const Convoy = z.object({
   maxRestarts: z.number().int().nonnegative(),
   staleMinutes: z.number().positive(),
   sessionsPerAttempt: z.number().int().positive(),
+  /** Merge only after the peer review passes (orch review's blocking policy). */
+  requireReview: z.boolean().default(false),
   createdAt: z.string(),
   updatedAt: z.string(),
   cancelled: z.boolean(),

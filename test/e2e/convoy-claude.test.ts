@@ -45,3 +45,33 @@ describe('orch convoy with the real Claude Code and the model double', () => {
     expect(epic.budget.spent).toBeCloseTo(total, 6);
   }, 240_000);
 });
+
+describe('orch convoy --require-review', () => {
+  it('a critical security finding blocks the merge and sends the issue back; the fixed branch passes review and lands', async () => {
+    const SQL = 'const q = "SELECT * FROM users WHERE id = " + id;';
+    const finding = { reviewer: 'security', severity: 'critical', file: 'app.js', line: 1, quote: SQL, finding: 'SQL injection', suggestion: 'use a parameterised query' };
+    double = await startModelDouble({
+      work: {
+        cursor: 'shared',
+        turns: [
+          turn.bash(`echo '${SQL}' > app.js`, { input: 1000, output: 20 }),
+          turn.text('Query added.\nORCH_DONE', { input: 1000, output: 10 }),
+          turn.bash(`echo 'const q = db.prepare("SELECT * FROM users WHERE id = ?");' > app.js`, { input: 1000, output: 20 }),
+          turn.text('Parameterised.\nORCH_DONE', { input: 1000, output: 10 }),
+        ],
+      },
+      sec: { cursor: 'shared', turns: [turn.structured({ findings: [finding] }, { input: 2000, output: 100 }), turn.structured({ findings: [] }, { input: 2000, output: 20 })] },
+    });
+    const cfg = ['review:', '  reviewers:', '    architecture: { enabled: false }', '    quality: { enabled: false }', '    security:', '      prompt: "[scenario:sec] You review security."', ''].join('\n');
+    const repo = gitRepo({ 'README.md': '# r\n', '.orch/config.yaml': cfg });
+    const tasks = path.join(tempDir(), 'tasks.yaml');
+    writeFileSync(tasks, 'tasks:\n  - id: Q\n    title: add the user query\n    description: "[scenario:work] add the query"\n');
+    const { env } = claudeDoubleEnv({ baseUrl: double.url, maxRetries: 0, configDir: tempDir('orch-cc-') });
+    const id = /created convoy (\S+)/.exec(orch(repo, ['convoy', 'create', 'rv', 'Q', '--epic', 'rv', '--tasks', tasks, '--require-review', '--sessions', '1'], env).stdout)![1]!;
+    const run = await orchAsync(repo, ['convoy', 'run', id, '--workers', '1', '--poll', '0.2'], env, { timeoutMs: 240_000 });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/Q sent back: review blocked the merge: security critical app\.js:1 SQL injection/);
+    expect(run.stdout).toMatch(/finished; done 1/);
+    expect(g(repo, 'show', `orch/${id}/integration:app.js`)).toMatch(/prepare/);
+  }, 240_000);
+});

@@ -12,6 +12,9 @@ import type { Tracker } from '../../core/tracker/types.ts';
 import type { Convoy, TrackerRef } from '../../schema/convoy.ts';
 import type { GateRun } from '../../schema/gate-run.ts';
 import { runProjectGates } from '../gates/project-gates.ts';
+import { gitText } from '../git/git.ts';
+import { openGitDeps } from '../open.ts';
+import { reviewGate } from '../review/wiring.ts';
 import type { RepoInfo } from '../git/repo.ts';
 import { groupAlive, stopGroup } from '../process/run.ts';
 import { GitConvoyStore } from '../store/convoy-store.ts';
@@ -83,6 +86,15 @@ export function convoyPorts(o: { deps: CoreDeps; repo: RepoInfo; convoy: Convoy;
     async launchWorker(input) {
       const cwd = await ensureIssueWorktree(o.repo, input.convoy, input.issue.id);
       return launch(o.repo, o.env, input, cwd);
+    },
+    async review(convoy, issueId) {
+      const dir = await ensureIssueWorktree(o.repo, convoy, issueId);
+      const base = (await gitText(o.repo.top, ['rev-parse', convoy.integrationBranch])).trim();
+      // The review snapshots the issue's worktree: open the store there (same refs, that work tree).
+      const wt = await openGitDeps(dir);
+      const g = await reviewGate(wt.deps, wt.repo, convoy.epicId, base, { env: o.env });
+      const why = g.blocking.map((f) => `${f.reviewer} ${f.severity} ${f.file}:${f.line} ${f.finding}`).join('; ');
+      return { ok: g.ok, reason: g.ok ? '' : `review blocked the merge: ${why || 'a reviewer failed'}` };
     },
     merge: (convoy, issueId) => mergeIssue(o.repo, convoy, issueId, (cwd) => runProjectGates(cwd, o.deps.clock), lastGood),
     externalWitness: () => Promise.resolve(witnessRunning(o.repo, o.convoy.id) !== null),

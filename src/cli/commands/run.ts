@@ -30,6 +30,7 @@ export interface RunCliOptions extends CommonOptions {
   model?: string;
   allowedTools?: string;
   gates?: boolean;
+  reviewEvery?: string;
 }
 
 const minutes = (flag: string, v: string): number => {
@@ -57,6 +58,7 @@ function toRunOptions(o: RunCliOptions, task: string): RunOptions {
     allowedTools: o.allowedTools?.split(',').map((t) => t.trim()).filter(Boolean) ?? ['Read', 'Write', 'Edit', 'MultiEdit', 'Bash', 'Glob', 'Grep', 'LS', 'TodoWrite'],
     model: o.model,
     maxTurns: o.maxTurns === undefined ? undefined : whole('--max-turns', o.maxTurns),
+    reviewEvery: o.reviewEvery === undefined ? undefined : whole('--review-every', o.reviewEvery),
   };
 }
 
@@ -67,7 +69,7 @@ function runArgv(o: RunCliOptions, task: string): string[] {
     '--epic', o.epic, ...flag('--budget', o.budget), '--agent', o.agent, ...flag('--command', o.command), ...flag('--cost-field', o.costField),
     '--max-sessions', o.maxSessions, ...flag('--session-timeout', o.sessionTimeout), '--stall-timeout', o.stallTimeout, ...(o.resumeAgent ? ['--resume-agent'] : []),
     '--max-failures', o.maxFailures, '--checkpoint-interval', o.checkpointInterval, ...flag('--max-turns', o.maxTurns), ...flag('--model', o.model),
-    ...flag('--allowed-tools', o.allowedTools), ...(o.gates === false ? ['--no-gates'] : []), ...flag('--cwd', o.cwd), '--', task,
+    ...flag('--allowed-tools', o.allowedTools), ...(o.gates === false ? ['--no-gates'] : []), ...flag('--review-every', o.reviewEvery), ...flag('--cwd', o.cwd), '--', task,
   ];
 }
 

@@ -24,6 +24,7 @@ export interface CreateConvoyInput {
   maxRestarts?: number;
   staleMinutes?: number;
   sessionsPerAttempt?: number;
+  requireReview?: boolean;
 }
 
 /** Create a convoy: issues checked against the tracker, dependency cycles refused, nothing claimed yet. */
@@ -58,6 +59,7 @@ export async function createConvoy(deps: CoreDeps, store: ConvoyStore, tracker: 
     maxRestarts: i.maxRestarts ?? 3,
     staleMinutes: i.staleMinutes ?? 20,
     sessionsPerAttempt: i.sessionsPerAttempt ?? 2,
+    requireReview: i.requireReview ?? false,
     createdAt: at,
     updatedAt: at,
     cancelled: false,

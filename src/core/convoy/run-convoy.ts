@@ -36,8 +36,9 @@ export async function runConvoy(ports: ConvoyPorts, epicId: string, convoyId: st
     }
     // Merge queue: one at a time, in the order issues finished.
     for (const i of [...st.issues.values()].filter((x) => x.status === 'merging')) {
-      say(`merging ${i.id} into ${convoy.integrationBranch}`);
-      const m = await ports.merge(convoy, i.id);
+      const reviewed = convoy.requireReview && ports.review ? await ports.review(convoy, i.id) : { ok: true, reason: '' };
+      if (reviewed.ok) say(`merging ${i.id} into ${convoy.integrationBranch}`);
+      const m = reviewed.ok ? await ports.merge(convoy, i.id) : ({ ok: false, kind: 'gate', files: [], reason: reviewed.reason } as const);
       if (m.ok) {
         await ports.tracker.close(i.id, `merged into ${convoy.integrationBranch} by orch convoy ${convoy.id} (sessions ${i.sessionIds.join(', ')})`);
         await record([{ type: E.merged, issueId: i.id, commit: m.commit, files: m.files }, { type: E.closed, issueId: i.id }]);

@@ -35,6 +35,8 @@ export interface ConvoyPorts {
   clock: Clock;
   newWorkerId: () => string;
   launchWorker(input: { convoy: Convoy; issue: TrackerIssue; workerId: string; attempt: number; budgetShare: number | null; previousSessionId: string | null; sentBack: string[] }): Promise<RunningWorker>;
+  /** The peer review of an issue's branch (when the convoy requires it). */
+  review?: (convoy: Convoy, issueId: string) => Promise<{ ok: boolean; reason: string }>;
   /** Merge the issue's branch into the integration branch, gates after; undo on failure. */
   merge(convoy: Convoy, issueId: string): Promise<MergeResult>;
   /** True while a standalone witness process watches this convoy (the runner then leaves it to it). */

@@ -160,6 +160,10 @@ export async function runEpic(ports: RunPorts, opts: RunOptions): Promise<RunRep
         if (tested) context = { ...context, testState: tested };
       }
       for (const line of regressed) blocker(`session ${session.number}: ${line}`);
+      // Every N sessions the reviewers look at the work; a blocking finding keeps it from being done.
+      const reviewDue = opts.reviewEvery !== undefined && opts.reviewEvery > 0 && ports.review !== undefined && (n + 1) % opts.reviewEvery === 0;
+      const review = reviewDue ? await ports.review!() : { ok: true, reason: '' };
+      if (!review.ok) regressed.push(review.reason);
       const done = said && regressed.length === 0;
       status = 'completed';
       outcome = done ? 'success' : 'partial';

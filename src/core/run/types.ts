@@ -22,6 +22,8 @@ export interface RunOptions {
   allowedTools?: string[] | undefined;
   model?: string | undefined;
   maxTurns?: number | undefined;
+  /** Run the peer review after every N sessions (0/undefined = never). */
+  reviewEvery?: number | undefined;
   /** Set when this run is one convoy worker: its own line of sessions, its share of the budget. */
   scope?: WorkerScope | undefined;
 }
@@ -48,6 +50,8 @@ export interface RunPorts {
   logFile: (sessionNumber: number) => string | null;
   prices: PriceTable;
   redactor: Redactor;
+  /** The peer review of the epic's work so far (orch review). */
+  review?: () => Promise<{ ok: boolean; reason: string }>;
   /** Git history for the resume brief. */
   history?: GitHistorySource;
   /** Run the project's quality gates now; null when it has none (or gates are off). */

@@ -20,6 +20,7 @@ interface Opts extends CommonOptions {
   staleMinutes: string;
   maxRestarts: string;
   sessions: string;
+  requireReview?: boolean;
 }
 
 export async function run(o: Opts, [name = '', ...issues]: string[]): Promise<number> {
@@ -46,6 +47,7 @@ export async function run(o: Opts, [name = '', ...issues]: string[]): Promise<nu
     staleMinutes: num('--stale-minutes', o.staleMinutes, 0.01),
     maxRestarts: num('--max-restarts', o.maxRestarts, 0),
     sessionsPerAttempt: num('--sessions', o.sessions, 1),
+    requireReview: o.requireReview === true,
   });
   output(o, { convoy: c }, (d) => `created convoy ${d.convoy.id} "${d.convoy.name}" with ${d.convoy.issues.length} issue(s): ${d.convoy.issues.join(', ')}\nrun it: orch convoy run ${d.convoy.id} --workers 3`);
   return 0;

@@ -17,7 +17,8 @@ export function registerConvoy(program: Command): void {
     .option('--max-attempts <n>', 'attempts per issue (sent back counts)', '3')
     .option('--max-restarts <n>', 'witness restarts per issue', '3')
     .option('--stale-minutes <m>', 'a worker without progress this long is stale', '20')
-    .option('--sessions <n>', 'sessions per attempt', '2');
+    .option('--sessions <n>', 'sessions per attempt', '2')
+    .option('--require-review', 'merge an issue only after orch review passes on its branch');
   leaf(convoy, 'list', 'list convoys', () => import('./list.ts')).option('--epic <id>', 'only this epic');
   leaf(convoy, 'show <id>', 'status of each issue, attempts, cost', () => import('./show.ts')).option('--epic <id>', 'epic');
   leaf(convoy, 'cancel <id>', 'cancel a convoy', () => import('./cancel.ts')).option('--epic <id>', 'epic').option('--reason <text>', 'why');
