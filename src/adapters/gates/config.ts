@@ -1,9 +1,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { parseDocument } from 'yaml';
-import type { z } from 'zod';
 import { OrchError } from '../../core/errors.ts';
 import { GatesConfig } from '../../schema/gates-config.ts';
+import { configInvalid, parseConfigSection } from '../config-section.ts';
 
 export const CONFIG_PATH = join('.orch', 'config.yaml');
 
@@ -29,44 +28,11 @@ export async function findConfigFile(cwd: string): Promise<string | undefined> {
   return undefined;
 }
 
-const oneLine = (s: string): string => (s.split('\n')[0] ?? s).replace(/\s+at line \d+, column \d+:?\s*$/, '').trim();
-
-function invalid(file: string, problem: string): OrchError {
-  return new OrchError('config_invalid', `${file}: ${problem}`, { hint: 'fix the gates section of .orch/config.yaml' });
-}
-
-/**
- * A union's own message is "Invalid input"; the useful problem is inside the branch whose type
- * matched (the list form or the object form), so descend into it.
- */
-function firstProblem(issue: z.core.$ZodIssue | undefined): { path: PropertyKey[]; message: string } {
-  if (!issue) return { path: [], message: 'invalid' };
-  if (issue.code === 'invalid_union') {
-    const branch = issue.errors.find((errs) => !errs.some((e) => e.code === 'invalid_type' && e.path.length === 0));
-    const inner = firstProblem(branch?.[0]);
-    if (branch?.[0]) return { path: [...issue.path, ...inner.path], message: inner.message };
-  }
-  return { path: issue.path, message: issue.message };
-}
+const invalid = (file: string, problem: string): OrchError => configInvalid(file, 'gates', problem);
 
 /** Parse the `gates` section of a config document's text; `file` is only used in messages. */
 export function parseGatesConfigText(text: string, file: string): GatesConfig | undefined {
-  const doc = parseDocument(text);
-  const err = doc.errors[0];
-  if (err) {
-    const pos = err.linePos?.[0];
-    throw invalid(pos ? `${file}:${pos.line}:${pos.col}` : file, `YAML syntax error: ${oneLine(err.message)}`);
-  }
-  const root: unknown = doc.toJS();
-  if (root === null || root === undefined) return undefined;
-  if (typeof root !== 'object' || Array.isArray(root)) throw invalid(file, 'the document must be a mapping (key: value)');
-  const section = (root as Record<string, unknown>).gates;
-  if (section === undefined || section === null) return undefined;
-  const res = GatesConfig.safeParse(section);
-  if (res.success) return res.data;
-  const { path, message } = firstProblem(res.error.issues[0]);
-  const where = ['gates', ...path].map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').slice(1);
-  throw invalid(file, `${where}: ${oneLine(message)}`);
+  return parseConfigSection(text, file, 'gates', GatesConfig);
 }
 
 /** Load the `gates` section of the nearest `.orch/config.yaml`; undefined when there is no file. */

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { parseDocument } from 'yaml';
 import { OrchError } from '../../core/errors.ts';
 import { resolveReviewConfig, type ResolvedReviewConfig } from '../../core/review/config.ts';
 import { ReviewConfig } from '../../schema/review.ts';
+import { parseConfigSection } from '../config-section.ts';
 import { findConfigFile } from '../gates/config.ts';
 
 const invalid = (file: string, problem: string): OrchError =>
@@ -10,22 +10,7 @@ const invalid = (file: string, problem: string): OrchError =>
 
 /** Parse only the `review` section of a config document's text; `file` is only used in messages. */
 export function parseReviewConfigText(text: string, file: string): ReviewConfig | undefined {
-  const doc = parseDocument(text);
-  const err = doc.errors[0];
-  if (err) {
-    const pos = err.linePos?.[0];
-    throw invalid(pos ? `${file}:${pos.line}:${pos.col}` : file, `YAML syntax error: ${(err.message.split('\n')[0] ?? '').trim()}`);
-  }
-  const root: unknown = doc.toJS();
-  if (root === null || root === undefined) return undefined;
-  if (typeof root !== 'object' || Array.isArray(root)) throw invalid(file, 'the document must be a mapping (key: value)');
-  const section = (root as Record<string, unknown>).review;
-  if (section === undefined || section === null) return undefined;
-  const res = ReviewConfig.safeParse(section);
-  if (res.success) return res.data;
-  const issue = res.error.issues[0];
-  const where = ['review', ...(issue?.path ?? [])].map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').slice(1);
-  throw invalid(file, `${where}: ${issue?.message ?? 'invalid'}`);
+  return parseConfigSection(text, file, 'review', ReviewConfig);
 }
 
 /** The reviewers and policy for the repository around `cwd`: built-in defaults merged with `.orch/config.yaml`. */
