@@ -1,0 +1,48 @@
+import type { Distribution } from '../../schema/learning.ts';
+
+/** Rounded for storage and display; the arithmetic itself is done on the raw values. */
+export const round = (x: number, digits = 4): number => {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+};
+
+/** Nearest-rank percentile (p in (0, 100]); null for no values. */
+export function percentile(values: readonly number[], p: number): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  return sorted[rank - 1]!;
+}
+
+/** Median as the mean of the two middle values for an even count; null for no values. */
+export function median(values: readonly number[]): number | null {
+  if (values.length === 0) return null;
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+export const mean = (values: readonly number[]): number | null => (values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length);
+
+/** A ratio with nothing under it is "no data", not 0. */
+export const ratio = (num: number, den: number): number | null => (den === 0 ? null : num / den);
+
+export function distribution(values: readonly (number | null)[]): Distribution {
+  const v = values.filter((x): x is number => x !== null && Number.isFinite(x));
+  const r = (x: number | null): number | null => (x === null ? null : round(x, 2));
+  return {
+    count: v.length,
+    mean: r(mean(v)),
+    median: r(median(v)),
+    p90: r(percentile(v, 90)),
+    min: r(v.length ? Math.min(...v) : null),
+    max: r(v.length ? Math.max(...v) : null),
+  };
+}
+
+export const minutesBetween = (from: string | null, to: string | null): number | null => {
+  if (!from || !to) return null;
+  const a = Date.parse(from);
+  const b = Date.parse(to);
+  return Number.isFinite(a) && Number.isFinite(b) && b >= a ? (b - a) / 60_000 : null;
+};
