@@ -12,7 +12,7 @@ export function fmt(ms: number): string {
   return `${ms.toFixed(1)} ms`;
 }
 
-export async function timeIt(fn: () => Promise<unknown> | unknown): Promise<number> {
+export async function timeIt(fn: () => unknown): Promise<number> {
   const t = process.hrtime.bigint();
   await fn();
   return Number(process.hrtime.bigint() - t) / 1e6;

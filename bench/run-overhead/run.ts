@@ -24,7 +24,8 @@ const double = await startModelDouble({
     ],
   },
 });
-const { env, cleanup } = claudeDoubleEnv({ baseUrl: double.url, maxRetries: 0 });
+const hermetic = claudeDoubleEnv({ baseUrl: double.url, maxRetries: 0 });
+const { env } = hermetic;
 
 function freshRepo(): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'orch-bench-run-'));
@@ -68,7 +69,7 @@ try {
   }
 } finally {
   await double.close();
-  cleanup();
+  hermetic.cleanup();
 }
 console.log(`one session, the same 3-call script (${RUNS} alternating runs each)`);
 console.log(`  bare claude -p   p50 ${fmt(median(bare))}`);

@@ -7,7 +7,7 @@ import { openRepo } from '../../src/adapters/git/repo.ts';
 import { recoverStaleLocks } from '../../src/adapters/git/locks.ts';
 import { GitCheckpointStore } from '../../src/adapters/store/git-store.ts';
 import { orch } from '../support/cli.ts';
-import { g, gitRepo, makeMessy, userState } from '../support/repo.ts';
+import { gitRepo, makeMessy, userState } from '../support/repo.ts';
 
 const WRITER = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../support/checkpoint-writer.mjs');
 const KILLS = Number(process.env.ORCH_CRASH_KILLS ?? 200);
@@ -81,6 +81,5 @@ describe('crash safety: kill -9 during checkpoint writes', () => {
     chain.slice(1).forEach((c, i) => expect(c.parentCheckpointId).toBe(chain[i]!.id));
     expect(orch(repo, ['session', 'status', '--epic', 'crash']).code).toBe(0);
     expect(userState(repo)).toEqual(user);
-    void g;
   }, 600_000);
 });

@@ -92,11 +92,11 @@ describe('orch convoy (task file tracker, command agent)', () => {
       G: `if [ "$sentback" -gt 0 ]; then rm -f bad.test.js; echo G > G.txt; else printf "import { test } from 'node:test';\\ntest('bad', () => { throw new Error('no'); });\\n" > bad.test.js; fi`,
       S: `if [ ! -e ${stallMark} ]; then touch ${stallMark}; sleep 600; fi; echo S > S.txt`,
     });
-    const id = convoyId(orch(repo, ['convoy', 'create', 'gs', 'G', 'S', '--epic', 'cv', '--tasks', tasks, '--agent', 'command', '--command', agent, '--stale-minutes', '0.05', '--sessions', '1']).stdout);
+    const id = convoyId(orch(repo, ['convoy', 'create', 'gs', 'G', 'S', '--epic', 'cv', '--tasks', tasks, '--agent', 'command', '--command', agent, '--stale-minutes', '0.08', '--sessions', '1']).stdout);
     const run = orch(repo, ['convoy', 'run', id, '--workers', '2', '--poll', '0.2']);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/G: worker not done \(.*gate test regressed/);
-    expect(run.stderr).toMatch(/witness: S no progress for 0.05 min; restarting it from its last checkpoint/);
+    expect(run.stderr).toMatch(/witness: S no progress for 0.08 min; restarting it from its last checkpoint/);
     const show = orch(repo, ['convoy', 'show', id, '--json']).json() as { issues: { id: string; status: string; restarts: number; attempts: number }[] };
     expect(show.issues).toEqual(expect.arrayContaining([expect.objectContaining({ id: 'G', status: 'done', attempts: 2 }), expect.objectContaining({ id: 'S', status: 'done', restarts: 1, attempts: 1 })]));
     // The stalled worker's session ended (stopped: paused, or fenced: interrupted) and a new one continued from it.
@@ -116,14 +116,14 @@ describe('orch witness (standalone, background)', () => {
     const mark = path.join(outside, 'once');
     const agent = agentScript(outside, { W: `if [ ! -e ${mark} ]; then touch ${mark}; sleep 600; fi; echo W > W.txt` });
     const id = convoyId(orch(repo, ['convoy', 'create', 'wt', 'W', '--epic', 'cv', '--tasks', tasks, '--agent', 'command', '--command', agent, '--sessions', '1']).stdout);
-    const started = orch(repo, ['witness', 'start', id, '--stale-threshold', '0.03', '--poll-interval', '0.2']);
+    const started = orch(repo, ['witness', 'start', id, '--stale-threshold', '0.08', '--poll-interval', '0.2']);
     expect(started.code, started.stderr).toBe(0);
-    expect(started.stdout).toMatch(/stale after 0\.03 min/);
+    expect(started.stdout).toMatch(/stale after 0\.08 min/);
     const run = await orchAsync(repo, ['convoy', 'run', id, '--workers', '1', '--poll', '0.1'], { PATH: process.env.PATH });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/finished; done 1/);
     const status = orch(repo, ['witness', 'status', id, '--json']).json() as { staleMinutes: number; actions: { type: string; issueId: string }[] };
-    expect(status.staleMinutes).toBe(0.03);
+    expect(status.staleMinutes).toBe(0.08);
     expect(status.actions.filter((a) => a.type === 'witness.restart').map((a) => a.issueId)).toEqual(['W']);
     expect(status.actions.some((a) => a.type === 'witness.escalated')).toBe(false);
     // It stops by itself once the convoy is finished; stop then says it is not running.

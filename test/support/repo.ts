@@ -71,7 +71,7 @@ export function userState(dir: string): { index: string; head: string; branches:
   } catch {
     /* no index yet */
   }
-  let head = '';
+  let head: string;
   try {
     head = readFileSync(path.join(gitDir, 'HEAD'), 'utf8') + g(dir, 'rev-parse', '-q', '--verify', 'HEAD');
   } catch {

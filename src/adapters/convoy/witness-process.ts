@@ -26,8 +26,9 @@ export function pulses(repo: RepoInfo, convoy: Convoy, running: { issueId: strin
   return running.map(({ issueId, workerId }) => {
     const file = progressFile(repo, convoy.id, workerId);
     try {
-      const { pid } = JSON.parse(readFileSync(file, 'utf8')) as { pid: number };
-      return { issueId, workerId, lastProgress: statSync(file).mtime, alive: groupAlive(pid) };
+      const { pid, finished } = JSON.parse(readFileSync(file, 'utf8')) as { pid: number; finished?: boolean };
+      // A worker that finished normally is gone too, until the runner records its exit: not dead.
+      return { issueId, workerId, lastProgress: statSync(file).mtime, alive: finished === true || groupAlive(pid) };
     } catch {
       return { issueId, workerId, lastProgress: null, alive: true }; // not started yet: not stale
     }

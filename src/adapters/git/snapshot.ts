@@ -43,8 +43,8 @@ async function acquirePrivateIndex(repo: RepoInfo): Promise<{ index: string; rel
   try {
     await stat(index);
   } catch {
-    await copyFile(path.join(repo.gitDir, 'index'), index).catch((e: NodeJS.ErrnoException) => {
-      if (e.code !== 'ENOENT') throw e;
+    await copyFile(path.join(repo.gitDir, 'index'), index).catch((e: unknown) => {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     });
   }
   return { index, release: () => rm(lock, { force: true }) };
@@ -53,8 +53,8 @@ async function acquirePrivateIndex(repo: RepoInfo): Promise<{ index: string; rel
 async function throwAwayIndex(repo: RepoInfo): Promise<{ index: string; release: () => Promise<void> }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'orch-snap-'));
   const index = path.join(dir, 'index');
-  await copyFile(path.join(repo.gitDir, 'index'), index).catch((e: NodeJS.ErrnoException) => {
-    if (e.code !== 'ENOENT') throw e; // no index yet: start from an empty one
+  await copyFile(path.join(repo.gitDir, 'index'), index).catch((e: unknown) => {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e; // no index yet: start from an empty one
   });
   return { index, release: () => rm(dir, { recursive: true, force: true }) };
 }

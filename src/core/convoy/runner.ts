@@ -2,8 +2,7 @@ import type { Convoy } from '../../schema/convoy.ts';
 import type { Clock } from '../ports.ts';
 import type { Tracker, TrackerIssue } from '../tracker/types.ts';
 import { OrchError } from '../errors.ts';
-import { CONVOY_EVENT as E } from './events.ts';
-import { budgetShare, dispatchable, foldConvoy, type ConvoyState } from './state.ts';
+import type { ConvoyState } from './state.ts';
 import type { ConvoyEventInput, ConvoyStore } from './types.ts';
 
 export interface WorkerExit {

@@ -31,7 +31,7 @@ export function registerConvoy(program: Command): void {
   }
   leaf(convoy, 'attach <id>', 'live view of a running convoy', () => import('./attach.ts')).option('--epic <id>', 'epic').option('--once', 'print once and exit');
   leaf(convoy, 'stop <id>', 'stop a running convoy (workers pause after a checkpoint)', () => import('./stop.ts')).option('--epic <id>', 'epic');
-  const worker = leaf(convoy, 'worker', '(internal) one convoy worker', () => import('./worker.ts'))
+  leaf(convoy, 'worker', '(internal) one convoy worker', () => import('./worker.ts'))
     .requiredOption('--epic <id>', 'epic')
     .requiredOption('--convoy <id>', 'convoy')
     .requiredOption('--issue <id>', 'issue')
@@ -39,5 +39,4 @@ export function registerConvoy(program: Command): void {
     .requiredOption('--attempt <n>', 'attempt')
     .option('--share <usd>', 'budget share')
     .option('--previous <session>', 'session to continue from');
-  void worker;
 }

@@ -81,6 +81,7 @@ export async function run(o: Opts): Promise<number> {
     summary: done ? 'done' : report.sessions.at(-1)?.reason ?? report.message,
     discovered: (report.lastResultText ?? '').split('\n').filter((l) => l.startsWith('DISCOVERED:')).map((l) => l.slice('DISCOVERED:'.length).trim()).filter(Boolean),
   };
+  writeFileSync(progress, JSON.stringify({ pid: process.pid, issueId: o.issue, at: new Date().toISOString(), finished: true }));
   process.stdout.write(`${WORKER_EXIT_PREFIX}${JSON.stringify(exit)}\n`);
   return 0;
 }

@@ -12,7 +12,7 @@ export async function run(o: CommonOptions & { epic?: string }, [id = '']: strin
     [
       `witness of convoy ${d.convoy}: ${d.running ? `running (pid ${d.running.pid}, every ${d.running.pollSeconds} s)` : 'not running (the convoy runner watches its own workers)'}`,
       `stale after ${d.staleMinutes} min; at most ${d.maxRestarts} restart(s) per issue`,
-      ...d.actions.map((e) => `${e.at}  ${e.type}  ${String(e.issueId ?? '')}  ${String(e.reason ?? '')}`),
+      ...d.actions.map((e) => `${e.at}  ${e.type}  ${typeof e.issueId === 'string' ? e.issueId : ''}  ${typeof e.reason === 'string' ? e.reason : ''}`),
     ].join('\n'),
   );
   return 0;
