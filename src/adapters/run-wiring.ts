@@ -21,7 +21,7 @@ export type AgentChoice = { name: 'claude'; bin?: string } | { name: 'command'; 
 export function createAgent(choice: AgentChoice): AgentAdapter {
   switch (choice.name) {
     case 'claude':
-      return createClaudeCodeAdapter(choice.bin ? { bin: choice.bin } : {});
+      return createClaudeCodeAdapter({ prices: genaiPriceTable(), ...(choice.bin ? { bin: choice.bin } : {}) });
     case 'command':
       // The user's own command line, run by the shell as they wrote it (like a gate command).
       return createCommandAdapter({ command: ['sh', '-c', choice.command], ...(choice.costField ? { costField: choice.costField } : {}) });

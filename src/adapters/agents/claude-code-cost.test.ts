@@ -2,8 +2,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { chargeFor, readRestoredCost } from './claude-code-cost.ts';
-import { claudeResultSchema } from './stream-json.ts';
+import { genaiPriceTable } from '../prices/genai-prices.ts';
+import { chargeFor, readRestoredCost, repriceUnknown } from './claude-code-cost.ts';
+import { claudeResultSchema, type ClaudeResult } from './stream-json.ts';
+import type { AgentOutcome } from './types.ts';
 
 const M = 'claude-sonnet-4-5-20250929';
 const result = (total: number, input: number, cost: number) =>
@@ -67,5 +69,26 @@ describe('readRestoredCost', () => {
     });
     expect(readRestoredCost(env, 'other')).toBeNull();
     expect(readRestoredCost({ CLAUDE_CONFIG_DIR: join(dir, 'missing') }, 'sid')).toBeNull();
+  });
+});
+
+describe('repriceUnknown', () => {
+  const result = (costBasis: string, model: string): ClaudeResult =>
+    ({ type: 'result', subtype: 'success', is_error: false, total_cost_usd: 0.02, modelUsage: { [model]: { inputTokens: 1000, outputTokens: 100, cacheReadInputTokens: 0, cacheCreationInputTokens: 0, costUSD: 0.02, costBasis } } }) as unknown as ClaudeResult;
+  const outcome = (model: string): AgentOutcome =>
+    ({ ok: true, costUsd: 0.02, cumulativeCostUsd: 0.02, modelUsage: { [model]: { inputTokens: 1000, outputTokens: 100, cacheReadInputTokens: 0, cacheCreationInputTokens: 0, costUsd: 0.02 } }, errors: [] }) as unknown as AgentOutcome;
+  const prices = genaiPriceTable();
+
+  it('re-prices a model Claude Code priced at a default rate with orch’s table', () => {
+    const r = repriceUnknown(outcome('claude-haiku-4-5'), result('unknown', 'claude-haiku-4-5'), prices);
+    expect(r.costUsd).toBeCloseTo((1000 * 1 + 100 * 5) / 1e6, 9);
+    expect(r.modelUsage['claude-haiku-4-5']?.costUsd).toBeCloseTo(0.0015, 9);
+  });
+
+  it('keeps Claude Code’s list-priced figures, and says so when nobody knows the model', () => {
+    expect(repriceUnknown(outcome('claude-haiku-4-5'), result('list', 'claude-haiku-4-5'), prices).costUsd).toBe(0.02);
+    const r = repriceUnknown(outcome('mystery-model-9'), result('unknown', 'mystery-model-9'), prices);
+    expect(r.costUsd).toBe(0.02);
+    expect(r.errors.join()).toMatch(/mystery-model-9: .*prices\.yaml/);
   });
 });

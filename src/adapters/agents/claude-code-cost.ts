@@ -1,7 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { ModelUsage } from './types.ts';
+import type { PriceTable } from '../../core/prices/price-table.ts';
+import type { AgentOutcome, ModelUsage } from './types.ts';
 import type { ClaudeModelUsage, ClaudeResult } from './stream-json.ts';
 
 /**
@@ -111,4 +112,35 @@ function usageDelta(now: Record<string, ClaudeModelUsage>, before: Record<string
 /** Float noise from the CLI's sums (0.00045000000000000004) must not leak into ledgers. */
 export function roundUsd(v: number): number {
   return Math.round(v * 1e10) / 1e10;
+}
+
+/**
+ * Against a custom endpoint Claude Code prices a model it does not know at a default model's rate
+ * and marks it `costBasis: "unknown"`. Re-price those with orch's own table; when orch does not know
+ * the model either, keep Claude Code's figure and say so in the outcome's errors.
+ */
+export function repriceUnknown(outcome: AgentOutcome, result: ClaudeResult | null, prices: PriceTable): AgentOutcome {
+  if (!result?.modelUsage || outcome.costUsd === null) return outcome;
+  let delta = 0;
+  const modelUsage = { ...outcome.modelUsage };
+  const errors = [...outcome.errors];
+  for (const [model, u] of Object.entries(result.modelUsage)) {
+    if ((u as { costBasis?: unknown }).costBasis !== 'unknown') continue;
+    const ours = prices.price(model, { inputTokens: u.inputTokens, outputTokens: u.outputTokens, cacheReadInputTokens: u.cacheReadInputTokens, cacheCreationInputTokens: u.cacheCreationInputTokens });
+    if (ours.usd === null) {
+      errors.push(`${model}: Claude Code priced it at a default rate (cost basis unknown) and orch's price table does not know it either (${ours.reason}); add it to .orch/prices.yaml`);
+      continue;
+    }
+    delta += ours.usd - (u.costUSD ?? 0);
+    const prev = modelUsage[model];
+    if (prev) modelUsage[model] = { ...prev, costUsd: ours.usd };
+  }
+  if (delta === 0 && errors.length === outcome.errors.length) return outcome;
+  return {
+    ...outcome,
+    costUsd: roundUsd(outcome.costUsd + delta),
+    cumulativeCostUsd: outcome.cumulativeCostUsd === null ? null : roundUsd(outcome.cumulativeCostUsd + delta),
+    modelUsage,
+    errors,
+  };
 }

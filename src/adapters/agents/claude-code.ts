@@ -2,7 +2,8 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { OrchError } from '../../core/errors.ts';
 import { run, type RunResult } from '../process/run.ts';
 import { CLAUDE_INSTALL_HINT, resolveClaudeBin } from './claude-code-bin.ts';
-import { chargeFor, readRestoredCost } from './claude-code-cost.ts';
+import type { PriceTable } from '../../core/prices/price-table.ts';
+import { chargeFor, readRestoredCost, repriceUnknown } from './claude-code-cost.ts';
 import { parseStreamJsonLine, type ClaudeResult } from './stream-json.ts';
 import type { AgentAdapter, AgentEvent, AgentOutcome, LaunchRequest } from './types.ts';
 
@@ -11,6 +12,8 @@ export interface ClaudeCodeOptions {
   bin?: string;
   /** SIGTERM → SIGKILL grace when stopping a timed-out or stalled agent. */
   killGraceMs?: number;
+  /** orch's own prices, for models Claude Code prices at a default rate (cost basis unknown). */
+  prices?: PriceTable;
 }
 
 /** argv for one headless run; the prompt goes on stdin so no variadic option can swallow it. */
@@ -92,7 +95,8 @@ async function launchClaude(req: LaunchRequest, opts: ClaudeCodeOptions): Promis
   }
 
   const charge = { resumed: session.mode === 'resume', restored, previousCumulative: session.mode === 'resume' ? session.previousCumulativeCostUsd : null };
-  const outcome = buildOutcome(r, result, { stalled: stall.fired, stallMs: req.limits.stallMs, sessionId, charge });
+  const built = buildOutcome(r, result, { stalled: stall.fired, stallMs: req.limits.stallMs, sessionId, charge });
+  const outcome = opts.prices ? repriceUnknown(built, result, opts.prices) : built;
   if (logError !== null) outcome.errors.push(`log ${req.logFile ?? ''} not written: ${String(logError)}`);
   emit({ type: 'result', outcome });
   return outcome;
