@@ -41,7 +41,8 @@ if (!existsSync(ccusageBin)) {
 
 // Same files, same day boundaries (ccusage buckets days in the local zone).
 const env = { ...process.env, CLAUDE_CONFIG_DIR: corpus, TZ: 'UTC' };
-const ours = (): { out: string; ms: number } => sh(process.execPath, ['--import', 'tsx', path.join(here, 'scan.ts')], env);
+// The built CLI, as a user runs it (npm run build first).
+const ours = (): { out: string; ms: number } => sh(process.execPath, [path.join(here, '../../bin/orch.js'), 'cost', 'scan', '--tz', 'UTC', '--json'], env);
 const theirs = (): { out: string; ms: number } => sh(process.execPath, [ccusageBin, 'daily', '--json', '--offline'], env);
 
 interface Day { date: string; inputTokens: number; outputTokens: number; cacheCreationTokens: number; cacheReadTokens: number }
@@ -49,7 +50,8 @@ const tokenKeys = ['inputTokens', 'outputTokens', 'cacheCreationTokens', 'cacheR
 const dayKey = (d: Day): string => `${d.date} ${tokenKeys.map((k) => d[k]).join(' ')}`;
 
 // Warm the page cache once for each, and keep these outputs for the comparison.
-const o = JSON.parse(ours().out) as { totals: Day & { totalTokens: number; costUsd: number | null }; daily: Day[]; bytes: number; files: number; scanMs: number };
+const scanned = JSON.parse(ours().out) as { report: { totals: Day & { totalTokens: number; costUsd: number | null }; daily: Day[] }; bytes: number; files: number };
+const o = { ...scanned.report, bytes: scanned.bytes, files: scanned.files };
 const c = JSON.parse(theirs().out) as { totals: Day & { totalTokens: number; totalCost: number }; daily: Day[] };
 
 const times = { ours: [] as number[], ccusage: [] as number[] };

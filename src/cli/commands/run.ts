@@ -121,6 +121,8 @@ async function runForeground(o: RunCliOptions, opts: RunOptions, deps: Awaited<R
   const onProgress = (p: RunProgress): void => {
     if (o.json) process.stdout.write(JSON.stringify({ type: `run.${p.kind}`, ...p }) + '\n');
     if (p.kind === 'session') Object.assign(live, { sessionNumber: p.sessionNumber, sessionId: p.sessionId, turns: 0, state: 'running' });
+    // A new agent pid is written at once: a later run must find it to stop an orphaned agent.
+    const newPid = p.kind === 'agent' && p.pid !== live.agentPid;
     if (p.kind === 'agent') {
       Object.assign(live, { turns: p.turns, spentEstimate: p.spentEstimate, budget: p.budget, agentPid: p.pid });
       if (tty) process.stderr.write(`\r\x1b[2K${liveLine(p)}`);
@@ -128,7 +130,7 @@ async function runForeground(o: RunCliOptions, opts: RunOptions, deps: Awaited<R
       const text = progressText(p);
       if (text) process.stderr.write(`${tty ? '\r\x1b[2K' : ''}${text}\n`);
     }
-    if (Date.now() - lastWrite > 500 || p.kind !== 'agent') {
+    if (Date.now() - lastWrite > 500 || p.kind !== 'agent' || newPid) {
       lastWrite = Date.now();
       writeJsonAtomic(liveFile(repo, opts.epicId), { ...live, updatedAt: new Date().toISOString(), state: stop.signal.aborted ? 'stopping' : live.state });
     }
