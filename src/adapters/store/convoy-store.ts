@@ -34,21 +34,26 @@ export class GitConvoyStore implements ConvoyStore {
     return c;
   }
 
-  async append(convoy: Convoy, events: ConvoyEventInput[], expectedUpdatedAt: string | null): Promise<boolean> {
-    const ref = convoyRef(convoy.epicId, convoy.id);
+  async append(doc: Convoy, events: ConvoyEventInput[], expectedUpdatedAt: string | null): Promise<Convoy | null> {
+    const ref = convoyRef(doc.epicId, doc.id);
     const expected = expectedUpdatedAt === null ? null : (this.sha.get(`${ref}@${expectedUpdatedAt}`) ?? null);
-    if (expectedUpdatedAt !== null && !expected) return false;
-    const at = this.clock.now().toISOString();
+    if (expectedUpdatedAt !== null && !expected) return null;
+    const now = this.clock.now();
+    // updatedAt is the compare-and-swap version: strictly later than the version it replaces.
+    const stampMs = expectedUpdatedAt === null ? now.getTime() : Math.max(now.getTime(), Date.parse(expectedUpdatedAt) + 1);
+    const convoy = { ...doc, updatedAt: new Date(stampMs).toISOString() };
+    const at = now.toISOString();
     const stamped = events.map((e) => ({ ...e, id: `ev_${this.ids.ulid()}`, at, sessionId: `convoy:${convoy.id}`, sessionNumber: 1 }));
     const spec = { 'convoy.json': JSON.stringify(convoy, null, 2) + '\n', 'events.jsonl': stamped.map((e) => JSON.stringify(e)).join('\n') + (stamped.length ? '\n' : '') };
     const message = `orch convoy ${convoy.id}\n\nOrch-Epic: ${convoy.epicId}\nOrch-Convoy: ${convoy.id}\n`;
-    const { commit } = await writeObjects(this.repo, spec, { parents: expected ? [expected] : [], message, date: this.clock.now() });
+    const { commit } = await writeObjects(this.repo, spec, { parents: expected ? [expected] : [], message, date: now });
     const ok = await casRef(this.repo, ref, commit!, expected, `orch: convoy ${convoy.id}`).catch((e: unknown) => {
       if (e instanceof OrchError && e.code === 'lock_held') return false;
       throw e;
     });
-    if (ok) this.sha.set(`${ref}@${convoy.updatedAt}`, commit!);
-    return ok;
+    if (!ok) return null;
+    this.sha.set(`${ref}@${convoy.updatedAt}`, commit!);
+    return convoy;
   }
 
   /** Events are read incrementally: only commits after the last tip this process saw. */

@@ -64,8 +64,9 @@ export async function createConvoy(deps: CoreDeps, store: ConvoyStore, tracker: 
     updatedAt: at,
     cancelled: false,
   };
-  if (!(await store.append(convoy, [{ type: CONVOY_EVENT.created, issues }], null))) throw new OrchError('ref_conflict', `convoy ${id} already exists`);
-  return convoy;
+  const written = await store.append(convoy, [{ type: CONVOY_EVENT.created, issues }], null);
+  if (!written) throw new OrchError('ref_conflict', `convoy ${id} already exists`);
+  return written;
 }
 
 /** One batched look-up; if the tracker refuses it (beads fails on an unknown id), one by one to name the unknown. */

@@ -70,8 +70,8 @@ export async function appendConvoy(
     const cur = i === 0 && known ? known : await store.get(epicId, convoyId);
     if (!cur) throw new OrchError('not_found', `no convoy ${convoyId} in epic ${epicId}`);
     const next = change ? change(structuredClone(cur)) : cur;
-    const written = { ...next, updatedAt: new Date(Math.max(Date.now(), Date.parse(cur.updatedAt) + 1)).toISOString() };
-    if (await store.append(written, events, cur.updatedAt)) return written;
+    const written = await store.append(next, events, cur.updatedAt);
+    if (written) return written;
     await new Promise((r) => setTimeout(r, 5 + Math.random() * 30));
   }
   throw new OrchError('ref_conflict', `convoy ${convoyId} is being written by others; gave up`, { hint: 'retry the command' });
