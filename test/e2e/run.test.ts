@@ -192,6 +192,17 @@ describe('orch run: bad input', () => {
     expect(g(dir, 'for-each-ref', 'refs/orchestration')).toBe('');
   });
 
+  it('stops after K failed sessions in a row, each recorded as what didn’t work', async () => {
+    const dir = gitRepo();
+    const r = await orchAsync(dir, ['run', '--epic', 'f', '--agent', 'command', '--command', 'cat >/dev/null; echo "boom: cannot build" >&2; exit 7', '--max-failures', '2', '--max-sessions', '5', 'task'], { PATH: process.env.PATH });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/2 sessions failed in a row; the last: agent crashed \(exit 7\)/);
+    const st = orch(dir, ['session', 'status', '--epic', 'f', '--json']).json() as { sessions: { status: string }[] };
+    expect(st.sessions.map((s) => s.status)).toEqual(['failed', 'failed']);
+    const brief = orch(dir, ['brief', '--epic', 'f']).stdout;
+    expect(brief).toMatch(/What didn't work[\s\S]*boom: cannot build/);
+  });
+
   it('the command agent: cost from a JSON field when printed, otherwise unknown (never 0)', async () => {
     const dir = gitRepo();
     const withCost = await orchAsync(dir, ['run', '--epic', 'c', '--agent', 'command', '--command', 'cat >/dev/null; echo \'{"usage":{"cost_usd":0.25}}\'; echo ORCH_DONE', '--cost-field', 'usage.cost_usd', 'task'], { PATH: process.env.PATH });
