@@ -5,7 +5,8 @@ import { claudeDoubleEnv } from '../../src/adapters/model-double/claude-env.ts';
 import { startModelDouble, turn, type ModelDouble } from '../../src/adapters/model-double/index.ts';
 import type { ScenarioInput } from '../../src/adapters/model-double/scenario.ts';
 import { liveGroupMembers, listPriceUsd } from '../support/claude-double.ts';
-import { orch, orchAsync } from '../support/cli.ts';
+import { spawn } from 'node:child_process';
+import { ORCH_BIN, orch, orchAsync } from '../support/cli.ts';
 import { g, gitRepo, tempDir } from '../support/repo.ts';
 
 let double: ModelDouble | null = null;
@@ -190,6 +191,18 @@ describe('orch run: bad input', () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/npm install @anthropic-ai\/claude-code@2\.1\.197/);
     expect(g(dir, 'for-each-ref', 'refs/orchestration')).toBe('');
+  });
+
+  it('--json streams events as JSON lines, and a reader that goes away (| head) does not break the run', async () => {
+    const dir = gitRepo();
+    const child = spawn(process.execPath, [ORCH_BIN, 'run', '--epic', 'p', '--agent', 'command', '--command', 'cat >/dev/null; sleep 0.3; echo ORCH_DONE', '--no-gates', '--json', 'task'], { cwd: dir, stdio: ['ignore', 'pipe', 'ignore'] });
+    const first = await new Promise<string>((res) => child.stdout.once('data', (b: Buffer) => res(b.toString().split('\n')[0]!)));
+    expect(JSON.parse(first)).toMatchObject({ type: 'run.session', sessionNumber: 1 });
+    child.stdout.destroy();
+    const code = await new Promise((res) => child.on('close', res));
+    expect(code).toBe(0);
+    const st = orch(dir, ['session', 'status', '--epic', 'p', '--json']).json() as { latest: { status: string } };
+    expect(st.latest.status).toBe('completed');
   });
 
   it('stops after K failed sessions in a row, each recorded as what didn’t work', async () => {
