@@ -62,8 +62,7 @@ export function runPorts(o: {
     history: gitHistory(o.repo.top),
     review: async () => {
       const g = await reviewGate(o.deps, o.repo, o.epicId, null, { env: o.env, signal: o.stop });
-      const why = g.blocking.map((f) => `${f.reviewer} ${f.severity} ${f.file}:${f.line} ${f.finding}`).join('; ');
-      return { ok: g.ok, reason: g.ok ? '' : `the review blocked it: ${why || 'a reviewer failed'}` };
+      return { ok: g.ok, reason: g.ok ? '' : `the review blocked it: ${g.reason}` };
     },
     ...(o.gates ? { runGates: () => runProjectGates(o.repo.top, o.deps.clock, { signal: o.stop }) } : {}),
     ...(o.agent.name === 'claude-code' ? { recoverCost: (id: string) => transcriptCost(o.env, id, prices) } : {}),

@@ -46,27 +46,38 @@ describe('orch convoy with the real Claude Code and the model double', () => {
   }, 240_000);
 });
 
+const SQL = 'const q = "SELECT * FROM users WHERE id = " + id;';
+
+/**
+ * An agent script (under `agentScenario`) that writes an SQL injection, says done, then fixes it and
+ * says done again; a security reviewer (scenario `sec`) that flags it the first time and passes the
+ * fix. Returns a repository whose config enables only that reviewer.
+ */
+async function sqlReviewRig(agentScenario: string): Promise<{ repo: string; d: ModelDouble }> {
+  const finding = { reviewer: 'security', severity: 'critical', file: 'app.js', line: 1, quote: SQL, finding: 'SQL injection', suggestion: 'use a parameterised query' };
+  const d = await startModelDouble({
+    [agentScenario]: {
+      cursor: 'shared',
+      turns: [
+        turn.bash(`echo '${SQL}' > app.js`, { input: 1000, output: 20 }),
+        turn.text('Query added.\nORCH_DONE', { input: 1000, output: 10 }),
+        turn.bash(`echo 'const q = db.prepare("SELECT * FROM users WHERE id = ?");' > app.js`, { input: 1000, output: 20 }),
+        turn.text('Parameterised.\nORCH_DONE', { input: 1000, output: 10 }),
+      ],
+    },
+    sec: { cursor: 'shared', turns: [turn.structured({ findings: [finding] }, { input: 2000, output: 100 }), turn.structured({ findings: [] }, { input: 2000, output: 20 })] },
+  });
+  const cfg = ['review:', '  reviewers:', '    architecture: { enabled: false }', '    quality: { enabled: false }', '    security:', '      prompt: "[scenario:sec] You review security."', ''].join('\n');
+  double = d;
+  return { repo: gitRepo({ 'README.md': '# r\n', '.orch/config.yaml': cfg }), d };
+}
+
 describe('orch convoy --require-review', () => {
   it('a critical security finding blocks the merge and sends the issue back; the fixed branch passes review and lands', async () => {
-    const SQL = 'const q = "SELECT * FROM users WHERE id = " + id;';
-    const finding = { reviewer: 'security', severity: 'critical', file: 'app.js', line: 1, quote: SQL, finding: 'SQL injection', suggestion: 'use a parameterised query' };
-    double = await startModelDouble({
-      work: {
-        cursor: 'shared',
-        turns: [
-          turn.bash(`echo '${SQL}' > app.js`, { input: 1000, output: 20 }),
-          turn.text('Query added.\nORCH_DONE', { input: 1000, output: 10 }),
-          turn.bash(`echo 'const q = db.prepare("SELECT * FROM users WHERE id = ?");' > app.js`, { input: 1000, output: 20 }),
-          turn.text('Parameterised.\nORCH_DONE', { input: 1000, output: 10 }),
-        ],
-      },
-      sec: { cursor: 'shared', turns: [turn.structured({ findings: [finding] }, { input: 2000, output: 100 }), turn.structured({ findings: [] }, { input: 2000, output: 20 })] },
-    });
-    const cfg = ['review:', '  reviewers:', '    architecture: { enabled: false }', '    quality: { enabled: false }', '    security:', '      prompt: "[scenario:sec] You review security."', ''].join('\n');
-    const repo = gitRepo({ 'README.md': '# r\n', '.orch/config.yaml': cfg });
+    const { repo, d } = await sqlReviewRig('work');
     const tasks = path.join(tempDir(), 'tasks.yaml');
     writeFileSync(tasks, 'tasks:\n  - id: Q\n    title: add the user query\n    description: "[scenario:work] add the query"\n');
-    const { env } = claudeDoubleEnv({ baseUrl: double.url, maxRetries: 0, configDir: tempDir('orch-cc-') });
+    const { env } = claudeDoubleEnv({ baseUrl: d.url, maxRetries: 0, configDir: tempDir('orch-cc-') });
     const id = /created convoy (\S+)/.exec(orch(repo, ['convoy', 'create', 'rv', 'Q', '--epic', 'rv', '--tasks', tasks, '--require-review', '--sessions', '1'], env).stdout)![1]!;
     const run = await orchAsync(repo, ['convoy', 'run', id, '--workers', '1', '--poll', '0.2'], env, { timeoutMs: 240_000 });
     expect(run.code, run.stderr).toBe(0);
@@ -78,29 +89,14 @@ describe('orch convoy --require-review', () => {
 
 describe('orch run --review-every', () => {
   it('a blocking review keeps "done" from ending the run; the next session gets the finding and fixes it', async () => {
-    const SQL = 'const q = "SELECT * FROM users WHERE id = " + id;';
-    const finding = { reviewer: 'security', severity: 'critical', file: 'app.js', line: 1, quote: SQL, finding: 'SQL injection', suggestion: 'use a parameterised query' };
-    double = await startModelDouble({
-      default: {
-        cursor: 'shared',
-        turns: [
-          turn.bash(`echo '${SQL}' > app.js`, { input: 1000, output: 20 }),
-          turn.text('Query added.\nORCH_DONE', { input: 1000, output: 10 }),
-          turn.bash(`echo 'const q = db.prepare("SELECT * FROM users WHERE id = ?");' > app.js`, { input: 1000, output: 20 }),
-          turn.text('Parameterised.\nORCH_DONE', { input: 1000, output: 10 }),
-        ],
-      },
-      sec: { cursor: 'shared', turns: [turn.structured({ findings: [finding] }, { input: 2000, output: 100 }), turn.structured({ findings: [] }, { input: 2000, output: 20 })] },
-    });
-    const cfg = ['review:', '  reviewers:', '    architecture: { enabled: false }', '    quality: { enabled: false }', '    security:', '      prompt: "[scenario:sec] You review security."', ''].join('\n');
-    const repo = gitRepo({ 'README.md': '# r\n', '.orch/config.yaml': cfg });
-    const { env } = claudeDoubleEnv({ baseUrl: double.url, maxRetries: 0, configDir: tempDir('orch-cc-') });
+    const { repo, d } = await sqlReviewRig('default');
+    const { env } = claudeDoubleEnv({ baseUrl: d.url, maxRetries: 0, configDir: tempDir('orch-cc-') });
     const r = await orchAsync(repo, ['run', '--epic', 'rv', '--review-every', '1', '--max-sessions', '3', 'Add the user query'], env, { timeoutMs: 200_000 });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/session 1 completed: the agent said done, but the review blocked it: security critical app\.js:1 SQL injection/);
     // The review ran as session 2 of the epic (its cost is the epic's); the agent's next session is 3.
     expect(r.stdout).toMatch(/3 +completed .*the agent reports the task done/);
-    const second = double.requests.filter((q) => q.kind === 'turn' && q.scenario !== 'sec')[2]!;
+    const second = d.requests.filter((q) => q.kind === 'turn' && q.scenario !== 'sec')[2]!;
     expect(second.rawBody).toMatch(/SQL injection/);
   }, 200_000);
 });

@@ -40,7 +40,7 @@ export function createClaudeCodeAdapter(opts: ClaudeCodeOptions = {}): AgentAdap
       const r = await run(bin, ['--version'], { cwd, env, timeoutMs: 20_000 });
       const version = /(\d+\.\d+\.\d+)/.exec(r.stdout)?.[1] ?? null;
       if (r.spawnError !== undefined || r.exitCode !== 0 || version === null) {
-        // The npm package without its platform binary leaves a stub that fails here.
+        // The npm package without its platform binary installs a launcher that cannot run: caught here.
         throw new OrchError('agent_missing', `Claude Code at ${bin} does not run: ${(r.stderr || r.stdout || String(r.spawnError)).trim().slice(0, 200)}`, {
           hint: CLAUDE_INSTALL_HINT,
         });

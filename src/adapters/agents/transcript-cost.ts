@@ -1,4 +1,4 @@
-import { UsageLedger } from '../../core/cost/scan.ts';
+import { costOf, UsageLedger } from '../../core/cost/scan.ts';
 import type { PriceTable } from '../../core/prices/price-table.ts';
 import { readTranscriptFrom } from '../transcripts/read.ts';
 import { findTranscript } from './claude-code-cost.ts';
@@ -16,13 +16,9 @@ export async function transcriptCost(env: NodeJS.ProcessEnv, agentSessionId: str
   for (const r of read.records) ledger.add(r);
   let total = 0;
   for (const r of ledger.records()) {
-    if (r.costUSD !== null) {
-      total += r.costUSD;
-      continue;
-    }
-    const p = r.model ? prices.price(r.model, r.usage) : { usd: null };
-    if (p.usd === null) return null;
-    total += p.usd;
+    const cost = costOf(r, 'auto', prices);
+    if (cost === null) return null;
+    total += cost;
   }
   return Math.round(total * 1e6) / 1e6;
 }

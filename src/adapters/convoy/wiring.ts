@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, openSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ConvoyPorts, RunningWorker, WorkerExit } from '../../core/convoy/runner.ts';
@@ -93,8 +93,7 @@ export function convoyPorts(o: { deps: CoreDeps; repo: RepoInfo; convoy: Convoy;
       // The review snapshots the issue's worktree: open the store there (same refs, that work tree).
       const wt = await openGitDeps(dir);
       const g = await reviewGate(wt.deps, wt.repo, convoy.epicId, base, { env: o.env });
-      const why = g.blocking.map((f) => `${f.reviewer} ${f.severity} ${f.file}:${f.line} ${f.finding}`).join('; ');
-      return { ok: g.ok, reason: g.ok ? '' : `review blocked the merge: ${why || 'a reviewer failed'}` };
+      return { ok: g.ok, reason: g.ok ? '' : `review blocked the merge: ${g.reason}` };
     },
     merge: (convoy, issueId) => mergeIssue(o.repo, convoy, issueId, (cwd) => runProjectGates(cwd, o.deps.clock), lastGood),
     externalWitness: () => Promise.resolve(witnessRunning(o.repo, o.convoy.id) !== null),
@@ -120,10 +119,3 @@ export function convoyPorts(o: { deps: CoreDeps; repo: RepoInfo; convoy: Convoy;
   };
 }
 
-export function readProgress(file: string): unknown {
-  try {
-    return JSON.parse(readFileSync(file, 'utf8'));
-  } catch {
-    return null;
-  }
-}

@@ -1,7 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Clock } from '../../core/ports.ts';
-import { CONVOY_EVENT } from '../../core/convoy/events.ts';
 import { appendConvoy } from '../../core/convoy/runner.ts';
 import { foldConvoy } from '../../core/convoy/state.ts';
 import { witnessDecisions, type WorkerPulse } from '../../core/convoy/witness.ts';
@@ -56,5 +55,3 @@ export async function witnessPass(repo: RepoInfo, store: GitConvoyStore, tracker
   return { finished: false, acted };
 }
 
-export const WITNESS_CONFIG_EVENT = 'witness.config';
-export { CONVOY_EVENT };

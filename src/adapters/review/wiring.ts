@@ -65,13 +65,16 @@ export interface ReviewGateResult {
   /** Nothing blocks and every reviewer answered (an empty diff passes: there is nothing to review). */
   ok: boolean;
   blocking: RecordedFinding[];
+  /** Why it may not go on, in one line (empty when ok). */
+  reason: string;
   result: ReviewEpicResult;
 }
 
 /** For the convoy merge queue and `orch run`: review the diff from `base` and say whether it may go on. */
 export async function reviewGate(deps: CoreDeps, repo: RepoInfo, epicId: string, base: string | null, o: Omit<ReviewEpicOptions, 'base'> = {}): Promise<ReviewGateResult> {
   const result = await reviewEpic(deps, repo, epicId, { ...o, base });
-  return { ok: result.ok, blocking: result.blocking, result };
+  const why = result.blocking.map((f) => `${f.reviewer} ${f.severity} ${f.file}:${f.line} ${f.finding}`).join('; ');
+  return { ok: result.ok, blocking: result.blocking, reason: result.ok ? '' : why || 'a reviewer failed', result };
 }
 
 /** Store-only callers (metrics) get the system clock and ids for the events they record. */

@@ -8,7 +8,7 @@ import { git, gitText } from '../git/git.ts';
 import { recoverStaleLocks, STALE_LOCK_MS } from '../git/locks.ts';
 import { casRef, readBlobs, readRef, writeObjects, type TreeSpec } from '../git/objects.ts';
 import type { RepoInfo } from '../git/repo.ts';
-import { checkpointMessage, LOG_FORMAT, parseLog, parseTrailers, type LoggedCommit } from './trailers.ts';
+import { checkpointMessage, LOG_FORMAT, parseLog, type LoggedCommit } from './trailers.ts';
 
 export const NAMESPACE = 'refs/orchestration';
 const epicRef = (epic: string): string => `${NAMESPACE}/${epic}/epic`;
@@ -226,4 +226,3 @@ export class GitCheckpointStore implements CheckpointStore {
   }
 }
 
-export { parseTrailers };

@@ -6,6 +6,7 @@ import { clearLive, logsDir, readLive, reapDeadRun, writeJsonAtomic, liveFile, p
 import { createAgent, parseAgentChoice, runPorts } from '../../adapters/run-wiring.ts';
 import { OrchError } from '../../core/errors.ts';
 import { DEFAULT_CHECKPOINT_POLICY } from '../../core/policy.ts';
+import { DEFAULT_ALLOWED_TOOLS } from '../../core/run/prompt.ts';
 import { assertRunnable, runEpic } from '../../core/run/run-epic.ts';
 import type { RunOptions, RunProgress } from '../../core/run/types.ts';
 import { parseBudget, validateId } from '../../core/validate.ts';
@@ -55,7 +56,7 @@ function toRunOptions(o: RunCliOptions, task: string): RunOptions {
     resumeAgent: o.resumeAgent === true,
     maxConsecutiveFailures: whole('--max-failures', o.maxFailures),
     policy: { ...DEFAULT_CHECKPOINT_POLICY, intervalMinutes: minutes('--checkpoint-interval', o.checkpointInterval) / 60_000 },
-    allowedTools: o.allowedTools?.split(',').map((t) => t.trim()).filter(Boolean) ?? ['Read', 'Write', 'Edit', 'MultiEdit', 'Bash', 'Glob', 'Grep', 'LS', 'TodoWrite'],
+    allowedTools: o.allowedTools?.split(',').map((t) => t.trim()).filter(Boolean) ?? [...DEFAULT_ALLOWED_TOOLS],
     model: o.model,
     maxTurns: o.maxTurns === undefined ? undefined : whole('--max-turns', o.maxTurns),
     reviewEvery: o.reviewEvery === undefined ? undefined : whole('--review-every', o.reviewEvery),

@@ -16,4 +16,5 @@ export const CONVOY_EVENT = {
   witnessStale: 'witness.stale', // { issueId, workerId, reason }
   witnessRestart: 'witness.restart', // { issueId, workerId, restarts }
   witnessEscalated: 'witness.escalated', // { issueId, reason }
+  witnessConfig: 'witness.config', // { staleMinutes, maxRestarts }
 } as const;

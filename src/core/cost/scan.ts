@@ -169,10 +169,11 @@ function addTo(t: Totals, r: UsageRecord, usd: number | null): void {
   else t.costUsd = (t.costUsd ?? 0) + usd;
 }
 
-/** Claude Code's placeholder for replies it made up locally (API errors): never billed. */
+/** The model name Claude Code writes on replies it made up locally (API errors): never billed. */
 const SYNTHETIC = '<synthetic>';
 
-function costOf(r: UsageRecord, mode: CostMode, prices: PriceTable): number | null {
+/** What one recorded call cost under a cost mode; null = unknown (never counted as $0). */
+export function costOf(r: UsageRecord, mode: CostMode, prices: PriceTable): number | null {
   if (r.model === SYNTHETIC) return 0;
   if (mode !== 'calculate' && r.costUSD !== null) return r.costUSD;
   if (mode === 'display' || r.model === null) return null;

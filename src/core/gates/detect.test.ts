@@ -45,7 +45,7 @@ describe('detectGates: package.json', () => {
     expect(names({ 'package.json': pkg({ 'type-check': 'tsc -b' }), 'tsconfig.json': '{}' }, ['typescript/package.json'])).toEqual(['typecheck']);
     expect(detectGates(probe({ 'package.json': pkg({}), 'tsconfig.json': '{}', 'yarn.lock': '' }, ['typescript/package.json'])).gates[0]?.command).toEqual(['yarn', 'tsc', '--noEmit']);
   });
-  test('scripts that modify files are never gates; the npm placeholder test is ignored', () => {
+  test('scripts that modify files are never gates; npm default "no test specified" script is ignored', () => {
     const d = detectGates(probe({ 'package.json': pkg({ lint: 'eslint . --fix', test: 'echo "Error: no test specified" && exit 1', typecheck: 'prettier --write . && tsc' }) }));
     expect(d.gates).toEqual([]);
     expect(d.notes).toHaveLength(3);

@@ -4,7 +4,7 @@
  * A later copy with more tokens charges only the difference (the "keep the most tokens" rule).
  */
 import { usd } from '../budget.ts';
-import { dedupeKey } from '../cost/scan.ts';
+import { costOf, dedupeKey } from '../cost/scan.ts';
 import { totalTokens, type UsageRecord } from '../cost/records.ts';
 import type { PriceTable } from '../prices/price-table.ts';
 
@@ -28,16 +28,6 @@ export interface CostDelta {
   calls: number;
 }
 
-/** Claude Code's placeholder for replies it made up locally (API errors): never billed. */
-const SYNTHETIC = '<synthetic>';
-
-/** Same rule as the cost report's default mode: a cost written on the line wins, else the tokens are priced. */
-function priceOf(r: UsageRecord, prices: PriceTable): number | null {
-  if (r.model === SYNTHETIC) return 0;
-  if (r.costUSD !== null) return r.costUSD;
-  if (r.model === null) return null;
-  return prices.price(r.model, r.usage).usd;
-}
 
 export function chargeNewCalls(records: readonly UsageRecord[], seen: Readonly<Record<string, SeenCall>>, prices: PriceTable): CostDelta {
   const next: Record<string, SeenCall> = { ...seen };
@@ -51,7 +41,7 @@ export function chargeNewCalls(records: readonly UsageRecord[], seen: Readonly<R
     const tokens = totalTokens(r.usage);
     const prev = key === null ? undefined : next[key];
     if (prev !== undefined && tokens <= prev.tokens) continue; // a copy of a call already charged
-    const cost = priceOf(r, prices);
+    const cost = costOf(r, 'auto', prices); // the cost report's default mode
     calls++;
     if (cost === null) {
       // Counted once per call, never as $0: the first sighting only.

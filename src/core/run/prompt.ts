@@ -9,6 +9,9 @@ export const ORCH_SYSTEM_PROMPT = [
   'If work remains, end with a short list of next steps instead; orch will start a new session with a brief.',
 ].join(' ');
 
+/** Tools an unattended agent may use unless configured otherwise (bypass modes are refused as root). */
+export const DEFAULT_ALLOWED_TOOLS = ['Read', 'Write', 'Edit', 'MultiEdit', 'Bash', 'Glob', 'Grep', 'LS', 'TodoWrite'] as const;
+
 export function buildPrompt(task: string, brief: string | null): string {
   if (!brief) return `# Task\n\n${task}\n`;
   return `# Task\n\n${task}\n\n---\n\nThis continues earlier sessions. Read this brief before you start; it says what was done and what didn't work.\n\n${brief}`;

@@ -10,6 +10,7 @@ import { CONVOY_EVENT } from '../../../core/convoy/events.ts';
 import { appendConvoy, workerTask } from '../../../core/convoy/runner.ts';
 import { foldConvoy } from '../../../core/convoy/state.ts';
 import { DEFAULT_CHECKPOINT_POLICY } from '../../../core/policy.ts';
+import { DEFAULT_ALLOWED_TOOLS } from '../../../core/run/prompt.ts';
 import { runEpic } from '../../../core/run/run-epic.ts';
 import { openFromOptions } from '../../context.ts';
 import type { CommonOptions } from '../../io.ts';
@@ -54,7 +55,7 @@ export async function run(o: Opts): Promise<number> {
     resumeAgent: false,
     maxConsecutiveFailures: 2,
     policy: DEFAULT_CHECKPOINT_POLICY,
-    allowedTools: ['Read', 'Write', 'Edit', 'MultiEdit', 'Bash', 'Glob', 'Grep', 'LS', 'TodoWrite'],
+    allowedTools: [...DEFAULT_ALLOWED_TOOLS],
     ...(convoy.agent.name === 'claude' && convoy.agent.model ? { model: convoy.agent.model } : {}),
     scope: {
       convoyId: o.convoy,

@@ -3,7 +3,8 @@ import { mkdirSync, openSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openTracker } from '../../../adapters/convoy/wiring.ts';
-import { WITNESS_CONFIG_EVENT, witnessFile, witnessPass, witnessRunning } from '../../../adapters/convoy/witness-process.ts';
+import { witnessFile, witnessPass, witnessRunning } from '../../../adapters/convoy/witness-process.ts';
+import { CONVOY_EVENT } from '../../../core/convoy/events.ts';
 import { convoyDir } from '../../../adapters/convoy/worktrees.ts';
 import { writeJsonAtomic } from '../../../adapters/run-state.ts';
 import { findConvoy } from '../../../core/convoy/create.ts';
@@ -37,7 +38,7 @@ export async function run(o: Opts, [id = '']: string[]): Promise<number> {
     const running = witnessRunning(repo, convoy.id);
     if (running) throw new OrchError('lock_held', `the witness of convoy ${convoy.id} already runs (pid ${running.pid})`, { hint: `orch witness stop ${convoy.id}` });
     if (stale !== undefined || restarts !== undefined) {
-      convoy = await appendConvoy(convoys, convoy.epicId, convoy.id, [{ type: WITNESS_CONFIG_EVENT, staleMinutes: stale ?? convoy.staleMinutes, maxRestarts: restarts ?? convoy.maxRestarts }], (c) => ({
+      convoy = await appendConvoy(convoys, convoy.epicId, convoy.id, [{ type: CONVOY_EVENT.witnessConfig, staleMinutes: stale ?? convoy.staleMinutes, maxRestarts: restarts ?? convoy.maxRestarts }], (c) => ({
         ...c,
         staleMinutes: stale ?? c.staleMinutes,
         maxRestarts: restarts ?? c.maxRestarts,
