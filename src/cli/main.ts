@@ -7,6 +7,7 @@ import { registerWitness } from './commands/witness/register.ts';
 import { registerHooks } from './commands/hooks/register.ts';
 import { registerReview } from './commands/review/register.ts';
 import { registerLearning } from './commands/learning/register.ts';
+import { ORCH_VERSION } from '../adapters/orch-version.ts';
 import { reportError } from './io.ts';
 import { ExitWith, leaf } from './leaf.ts';
 
@@ -50,7 +51,7 @@ export function addRunOptions(cmd: Command): Command {
 export function buildProgram(): Command {
   const program = new Command('orch')
     .description('Multi-session orchestration for AI coding agents: checkpoints in git, measured cost, budgets, resume briefs.')
-    .version('0.1.0')
+    .version(ORCH_VERSION)
     .showHelpAfterError(false)
     .exitOverride();
 

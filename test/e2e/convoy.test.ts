@@ -157,6 +157,8 @@ describe('orch convoy with beads (fake bd)', () => {
     expect(resumed.stderr).not.toMatch(/dispatched bd-1|dispatched bd-2/);
     const claims = bd.calls().filter((c) => c.command === 'update' && c.argv.includes('--claim'));
     expect(claims.map((c) => c.argv.find((a) => a.startsWith('bd-'))).sort()).toEqual(['bd-1', 'bd-2', 'bd-3', 'bd-4']);
+    // Workers get their issue from the dispatcher: no bd call from another process ever collided with one.
+    expect(bd.calls().filter((c) => c.overlap)).toEqual([]);
     expect(Object.values(bd.state().issues).every((i) => i.status === 'closed')).toBe(true);
   });
 

@@ -21,10 +21,33 @@ import { GitConvoyStore } from '../store/convoy-store.ts';
 import { BeadsTracker } from '../trackers/beads.ts';
 import { TaskFileTracker } from '../trackers/task-file.ts';
 import { witnessRunning } from './witness-process.ts';
+import { ORCH_VERSION } from '../orch-version.ts';
+import { WORKER_JOB_SCHEMA_VERSION, type WorkerJob } from '../../schema/worker-job.ts';
 import { convoyDir, ensureIssueWorktree, mergeIssue } from './worktrees.ts';
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bin/orch.js');
 export const WORKER_EXIT_PREFIX = 'orch-worker-exit ';
+export const WORKER_SESSION_PREFIX = 'orch-worker-session ';
+
+/** The job a worker gets: everything it needs, so it never calls the tracker (only the dispatcher does). */
+export function workerJob(input: Parameters<ConvoyPorts['launchWorker']>[0], remote: string | null): WorkerJob {
+  const { convoy, issue } = input;
+  return {
+    schemaVersion: WORKER_JOB_SCHEMA_VERSION,
+    jobId: `${convoy.id}.${issue.id}.${input.workerId}`,
+    orchVersion: ORCH_VERSION,
+    epicId: convoy.epicId,
+    convoyId: convoy.id,
+    workerId: input.workerId,
+    attempt: input.attempt,
+    budgetShare: input.budgetShare,
+    previousSessionId: input.previousSessionId,
+    issue: { id: issue.id, title: issue.title, description: issue.description, acceptance: issue.acceptance, notes: issue.notes },
+    sentBack: input.sentBack,
+    branch: `orch/${convoy.id}/${issue.id}`,
+    remote,
+  };
+}
 
 export function openTracker(ref: TrackerRef, cwd: string): Tracker {
   switch (ref.kind) {
@@ -43,10 +66,8 @@ function launch(repo: RepoInfo, env: NodeJS.ProcessEnv, input: Parameters<Convoy
   const logs = path.join(convoyDir(repo, convoy.id), 'logs');
   mkdirSync(logs, { recursive: true });
   const log = openSync(path.join(logs, `${issue.id}-${workerId}.log`), 'a');
-  const args = [BIN, 'convoy', 'worker', '--epic', convoy.epicId, '--convoy', convoy.id, '--issue', issue.id, '--worker', workerId, '--attempt', String(input.attempt)];
-  if (input.budgetShare !== null) args.push('--share', input.budgetShare.toFixed(6));
-  if (input.previousSessionId) args.push('--previous', input.previousSessionId);
-  const child = spawn(process.execPath, args, { cwd, env: { ...env, NO_COLOR: '1' }, detached: true, stdio: ['ignore', 'pipe', log] });
+  const child = spawn(process.execPath, [BIN, 'convoy', 'worker'], { cwd, env: { ...env, NO_COLOR: '1' }, detached: true, stdio: ['pipe', 'pipe', log] });
+  child.stdin?.end(JSON.stringify(workerJob(input, null)));
   let out = '';
   child.stdout?.on('data', (b: Buffer) => (out += b.toString()));
   const pid = child.pid ?? -1;

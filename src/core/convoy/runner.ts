@@ -78,7 +78,7 @@ export async function appendConvoy(
 }
 
 /** Issue text + convoy context + why earlier attempts were sent back: the worker's task. */
-export function workerTask(convoy: Convoy, issue: TrackerIssue, sentBack: string[]): string {
+export function workerTask(convoy: Convoy, issue: Pick<TrackerIssue, 'id' | 'title' | 'description' | 'acceptance' | 'notes'>, sentBack: string[]): string {
   return [
     `Work on issue ${issue.id} of convoy ${convoy.name} (epic ${convoy.epicId}): ${issue.title}`,
     issue.description && `\n## Description\n${issue.description}`,

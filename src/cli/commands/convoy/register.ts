@@ -31,12 +31,5 @@ export function registerConvoy(program: Command): void {
   }
   leaf(convoy, 'attach <id>', 'live view of a running convoy', () => import('./attach.ts')).option('--epic <id>', 'epic').option('--once', 'print once and exit');
   leaf(convoy, 'stop <id>', 'stop a running convoy (workers pause after a checkpoint)', () => import('./stop.ts')).option('--epic <id>', 'epic');
-  leaf(convoy, 'worker', '(internal) one convoy worker', () => import('./worker.ts'))
-    .requiredOption('--epic <id>', 'epic')
-    .requiredOption('--convoy <id>', 'convoy')
-    .requiredOption('--issue <id>', 'issue')
-    .requiredOption('--worker <id>', 'worker id')
-    .requiredOption('--attempt <n>', 'attempt')
-    .option('--share <usd>', 'budget share')
-    .option('--previous <session>', 'session to continue from');
+  leaf(convoy, 'worker', '(internal) one convoy worker: reads its job (JSON) on stdin', () => import('./worker.ts')).option('--exit-with-parent', 'stop when the process that started it dies');
 }
