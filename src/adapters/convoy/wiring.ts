@@ -1,8 +1,5 @@
-import { spawn } from 'node:child_process';
-import { mkdirSync, openSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { ConvoyPorts, RunningWorker, WorkerExit } from '../../core/convoy/runner.ts';
+import type { ConvoyPorts } from '../../core/convoy/runner.ts';
 import type { CoreDeps } from '../../core/deps.ts';
 import { newId } from '../../core/ports.ts';
 import { writeCheckpoint } from '../../core/session/checkpoint.ts';
@@ -16,18 +13,18 @@ import { gitText } from '../git/git.ts';
 import { openGitDeps } from '../open.ts';
 import { reviewGate } from '../review/wiring.ts';
 import type { RepoInfo } from '../git/repo.ts';
-import { groupAlive, stopGroup } from '../process/run.ts';
 import { GitConvoyStore } from '../store/convoy-store.ts';
 import { BeadsTracker } from '../trackers/beads.ts';
 import { TaskFileTracker } from '../trackers/task-file.ts';
 import { witnessRunning } from './witness-process.ts';
+import { LocalEngine } from '../engines/local-engine.ts';
+import type { Engine, EngineSignals } from '../../core/convoy/engine.ts';
+import type { ConvoyStore } from '../../core/convoy/types.ts';
+import { CONVOY_EVENT } from '../../core/convoy/events.ts';
+import { appendConvoy } from '../../core/convoy/runner.ts';
 import { ORCH_VERSION } from '../orch-version.ts';
 import { WORKER_JOB_SCHEMA_VERSION, type WorkerJob } from '../../schema/worker-job.ts';
 import { convoyDir, ensureIssueWorktree, mergeIssue } from './worktrees.ts';
-
-const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bin/orch.js');
-export const WORKER_EXIT_PREFIX = 'orch-worker-exit ';
-export const WORKER_SESSION_PREFIX = 'orch-worker-session ';
 
 /** The job a worker gets: everything it needs, so it never calls the tracker (only the dispatcher does). */
 export function workerJob(input: Parameters<ConvoyPorts['launchWorker']>[0], remote: string | null): WorkerJob {
@@ -60,54 +57,47 @@ export function openTracker(ref: TrackerRef, cwd: string): Tracker {
 
 export const progressFile = (repo: RepoInfo, convoyId: string, workerId: string): string => path.join(convoyDir(repo, convoyId), 'workers', `${workerId}.json`);
 
-/** A worker is a child process (`orch convoy worker …`) in its own worktree and process group. */
-function launch(repo: RepoInfo, env: NodeJS.ProcessEnv, input: Parameters<ConvoyPorts['launchWorker']>[0], cwd: string): RunningWorker {
-  const { convoy, issue, workerId } = input;
-  const logs = path.join(convoyDir(repo, convoy.id), 'logs');
-  mkdirSync(logs, { recursive: true });
-  const log = openSync(path.join(logs, `${issue.id}-${workerId}.log`), 'a');
-  const child = spawn(process.execPath, [BIN, 'convoy', 'worker'], { cwd, env: { ...env, NO_COLOR: '1' }, detached: true, stdio: ['pipe', 'pipe', log] });
-  child.stdin?.end(JSON.stringify(workerJob(input, null)));
-  let out = '';
-  child.stdout?.on('data', (b: Buffer) => (out += b.toString()));
-  const pid = child.pid ?? -1;
-  const started = new Date();
-  const exited = new Promise<WorkerExit>((resolve) => {
-    child.on('close', (code) => {
-      const line = out.split('\n').find((l) => l.startsWith(WORKER_EXIT_PREFIX));
-      const parsed = line ? (JSON.parse(line.slice(WORKER_EXIT_PREFIX.length)) as Omit<WorkerExit, 'code'>) : null;
-      resolve({ code: code ?? 137, done: parsed?.done ?? false, costUsd: parsed?.costUsd ?? null, summary: parsed?.summary ?? `the worker ended without a report (exit ${code ?? 'signal'})`, discovered: parsed?.discovered ?? [] });
-    });
-  });
+export interface ConvoyWiring {
+  deps: CoreDeps;
+  repo: RepoInfo;
+  convoy: Convoy;
+  env: NodeJS.ProcessEnv;
+  stop: AbortSignal;
+  onProgress?: (l: string) => void;
+  pollMs?: number;
+  /** Another engine than the local one (BullMQ); it gets the signals to record. */
+  engine?: (signals: EngineSignals) => Engine;
+  /** The remote that remote workers clone from and push to (BullMQ engine). */
+  remote?: string;
+}
+
+/** What the engine reports, recorded in the convoy's journal by the dispatcher. */
+export function engineSignals(store: ConvoyStore, onProgress?: (l: string) => void): EngineSignals {
   return {
-    workerId,
-    issueId: issue.id,
-    pid,
-    exited,
-    lastProgress: () => {
-      try {
-        return statSync(progressFile(repo, convoy.id, workerId)).mtime;
-      } catch {
-        return started;
-      }
+    async onSession(job, sessionId) {
+      await appendConvoy(store, job.epicId, job.convoyId, [{ type: CONVOY_EVENT.session, issueId: job.issue.id, workerId: job.workerId, orchSessionId: sessionId }]);
     },
-    alive: () => groupAlive(pid),
-    stop: () => stopGroup(pid, 2000, ['SIGTERM', 'SIGKILL']),
+    async onRedelivered(job, reason) {
+      onProgress?.(`${job.issue.id}: ${reason}`);
+      await appendConvoy(store, job.epicId, job.convoyId, [{ type: CONVOY_EVENT.redelivered, issueId: job.issue.id, workerId: job.workerId, reason }]);
+    },
   };
 }
 
-export function convoyPorts(o: { deps: CoreDeps; repo: RepoInfo; convoy: Convoy; env: NodeJS.ProcessEnv; stop: AbortSignal; onProgress?: (l: string) => void; pollMs?: number }): ConvoyPorts {
+export function convoyPorts(o: ConvoyWiring): ConvoyPorts {
   const store = new GitConvoyStore(o.repo, o.deps.clock, o.deps.ids);
+  const signals = engineSignals(store, o.onProgress);
+  const engine =
+    o.engine?.(signals) ??
+    new LocalEngine({ repo: o.repo, env: o.env, signals, dir: (job) => convoyDir(o.repo, job.convoyId), worktree: (job) => ensureIssueWorktree(o.repo, o.convoy, job.issue.id) });
   const lastGood: { run: GateRun | null } = { run: null };
   return {
     store,
     tracker: openTracker(o.convoy.tracker, o.repo.top),
     clock: o.deps.clock,
     newWorkerId: () => newId(o.deps.ids, 'wk'),
-    async launchWorker(input) {
-      const cwd = await ensureIssueWorktree(o.repo, input.convoy, input.issue.id);
-      return launch(o.repo, o.env, input, cwd);
-    },
+    launchWorker: (input) => engine.submit(workerJob(input, o.remote ?? null), { maxRestarts: input.convoy.maxRestarts }),
+    adopt: (input) => engine.adopt(workerJob(input, o.remote ?? null)),
     async review(convoy, issueId) {
       const dir = await ensureIssueWorktree(o.repo, convoy, issueId);
       const base = (await gitText(o.repo.top, ['rev-parse', convoy.integrationBranch])).trim();

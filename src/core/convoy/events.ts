@@ -4,6 +4,7 @@ export const CONVOY_EVENT = {
   claimed: 'convoy.claimed', // { issueId }
   dispatched: 'convoy.dispatched', // { issueId, workerId, attempt, branch, budgetShare }
   session: 'convoy.session', // { issueId, workerId, orchSessionId }
+  redelivered: 'convoy.redelivered', // { issueId, workerId, reason }: the engine started a killed worker again
   workerExited: 'convoy.worker_exited', // { issueId, workerId, code, done, costUsd, sessionIds, summary }
   merged: 'convoy.merged', // { issueId, commit, files }
   mergeConflict: 'convoy.merge_conflict', // { issueId, files }

@@ -25,8 +25,20 @@ export async function runConvoy(ports: ConvoyPorts, epicId: string, convoyId: st
 
   // A runner that died left issues "running" with no worker: they restart from their last checkpoint.
   let st = await fold();
+  // A remote engine's job may still run: adopt it instead of starting the issue twice.
   const orphans = [...st.issues.values()].filter((i) => i.status === 'running');
-  if (orphans.length) await record(orphans.map((i) => ({ type: E.witnessRestart, issueId: i.id, workerId: i.workerId, reason: 'the convoy runner was restarted' })));
+  const lost: typeof orphans = [];
+  for (const i of orphans) {
+    const w = i.workerId && ports.adopt ? await ports.adopt({ convoy, issue: tracked.get(i.id)!, workerId: i.workerId, attempt: Math.max(1, i.attempts), budgetShare: null, previousSessionId: i.sessionIds.at(-1) ?? null, sentBack: i.reasons }) : null;
+    if (!w) {
+      lost.push(i);
+      continue;
+    }
+    running.set(i.id, w);
+    exits.set(w.workerId, w.exited.then((exit) => ({ issueId: i.id, workerId: w.workerId, exit })));
+    say(`adopted ${i.id} (worker ${w.workerId}): its job still runs`);
+  }
+  if (lost.length) await record(lost.map((i) => ({ type: E.witnessRestart, issueId: i.id, workerId: i.workerId, reason: 'the convoy runner was restarted' })));
 
   for (;;) {
     st = await fold();

@@ -27,13 +27,25 @@ export interface RunningWorker {
 
 export type MergeResult = { ok: true; commit: string; files: string[] } | { ok: false; kind: 'conflict' | 'gate'; files: string[]; reason: string };
 
+export interface WorkerLaunch {
+  convoy: Convoy;
+  issue: TrackerIssue;
+  workerId: string;
+  attempt: number;
+  budgetShare: number | null;
+  previousSessionId: string | null;
+  sentBack: string[];
+}
+
 /** What the convoy runner needs from outside: the tracker, worker processes, the merge queue. */
 export interface ConvoyPorts {
   store: ConvoyStore;
   tracker: Tracker;
   clock: Clock;
   newWorkerId: () => string;
-  launchWorker(input: { convoy: Convoy; issue: TrackerIssue; workerId: string; attempt: number; budgetShare: number | null; previousSessionId: string | null; sentBack: string[] }): Promise<RunningWorker>;
+  launchWorker(input: WorkerLaunch): Promise<RunningWorker>;
+  /** After a dispatcher restart: the worker an engine still runs for this launch, or null (then it restarts). */
+  adopt?: (input: WorkerLaunch) => Promise<RunningWorker | null>;
   /** The peer review of an issue's branch (when the convoy requires it). */
   review?: (convoy: Convoy, issueId: string) => Promise<{ ok: boolean; reason: string }>;
   /** Merge the issue's branch into the integration branch, gates after; undo on failure. */

@@ -73,6 +73,9 @@ export function foldConvoy(convoy: Convoy, events: readonly SessionEvent[]): Con
       case E.witnessRestart:
         if (i) Object.assign(i, { status: 'pending', workerId: null, restarts: i.restarts + 1, restartPending: true });
         break;
+      case E.redelivered:
+        if (i && i.workerId === str(e.workerId)) i.restarts++;
+        break;
       case E.witnessEscalated:
         st.escalated.add(str(e.issueId));
         break;

@@ -1,4 +1,4 @@
-import { WORKER_EXIT_PREFIX, WORKER_SESSION_PREFIX } from '../../../adapters/convoy/wiring.ts';
+import { WORKER_EXIT_PREFIX, WORKER_SESSION_PREFIX } from '../../../adapters/convoy/worker-protocol.ts';
 import { workIssue } from '../../../adapters/convoy/work-issue.ts';
 import { ORCH_VERSION } from '../../../adapters/orch-version.ts';
 import { GitConvoyStore } from '../../../adapters/store/convoy-store.ts';

@@ -1,0 +1,113 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, openSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { Engine, EngineLimits, EngineSignals } from '../../core/convoy/engine.ts';
+import type { RunningWorker, WorkerExit } from '../../core/convoy/runner.ts';
+import type { WorkerJob } from '../../schema/worker-job.ts';
+import { ORCH_BIN, parseWorkerLines } from '../convoy/worker-protocol.ts';
+import type { RepoInfo } from '../git/repo.ts';
+import { groupAlive, stopGroup } from '../process/run.ts';
+
+export interface LocalEngineOptions {
+  repo: RepoInfo;
+  env: NodeJS.ProcessEnv;
+  /** The job's worktree (created on demand). */
+  worktree(job: WorkerJob): Promise<string>;
+  /** Where logs and live progress go. */
+  dir(job: WorkerJob): string;
+  signals: EngineSignals;
+}
+
+/**
+ * The default engine: each job is an `orch convoy worker` child process on this machine, in its
+ * own process group and worktree. A child that dies from a signal it was not sent by us (kill -9,
+ * the OOM killer) is redelivered: started again from the last session it reported.
+ */
+export class LocalEngine implements Engine {
+  readonly name = 'local' as const;
+  private readonly o: LocalEngineOptions;
+  private readonly active = new Map<string, RunningWorker>();
+  private readonly cancelled = new Set<string>();
+
+  constructor(o: LocalEngineOptions) {
+    this.o = o;
+  }
+
+  async submit(job: WorkerJob, limits: EngineLimits): Promise<RunningWorker> {
+    const known = this.active.get(job.jobId);
+    if (known) return known; // idempotent: one job per id
+    const cwd = await this.o.worktree(job);
+    let child = this.start(job, cwd, job.previousSessionId);
+    let stopping = false;
+    let restarts = 0;
+    const started = new Date();
+    const exited = (async (): Promise<WorkerExit> => {
+      for (;;) {
+        const end = await child.ended;
+        const killed = end.signal !== null && end.report === null && !stopping && !this.cancelled.has(job.jobId);
+        if (!killed || restarts >= limits.maxRestarts) {
+          this.active.delete(job.jobId);
+          return end.report
+            ? { code: end.code ?? 0, ...end.report }
+            : { code: end.code ?? 137, done: false, costUsd: null, summary: killed ? `killed by ${end.signal} ${restarts + 1} time(s); restart cap ${limits.maxRestarts} reached` : `the worker ended without a report (${end.signal ?? `exit ${end.code}`})`, discovered: [] };
+        }
+        restarts++;
+        await this.o.signals.onRedelivered(job, `its worker process was killed (${end.signal}); started again from its last checkpoint`);
+        child = this.start(job, cwd, end.lastSession ?? job.previousSessionId);
+      }
+    })();
+    const progress = path.join(this.o.dir(job), 'workers', `${job.workerId}.json`);
+    const w: RunningWorker = {
+      workerId: job.workerId,
+      issueId: job.issue.id,
+      get pid() {
+        return child.pid;
+      },
+      exited,
+      lastProgress: () => {
+        try {
+          return statSync(progress).mtime;
+        } catch {
+          return started;
+        }
+      },
+      alive: () => groupAlive(child.pid),
+      stop: async () => {
+        stopping = true;
+        await stopGroup(child.pid, 2000, ['SIGTERM', 'SIGKILL']);
+      },
+    };
+    this.active.set(job.jobId, w);
+    return w;
+  }
+
+  /** Local children do not outlive their dispatcher's bookkeeping: a restarted dispatcher starts afresh. */
+  adopt(): Promise<RunningWorker | null> {
+    return Promise.resolve(null);
+  }
+
+  async cancel(jobId: string): Promise<void> {
+    this.cancelled.add(jobId);
+    await this.active.get(jobId)?.stop();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.active.values()].map((w) => w.stop()));
+  }
+
+  private start(job: WorkerJob, cwd: string, previousSessionId: string | null): { pid: number; ended: Promise<{ code: number | null; signal: NodeJS.Signals | null; report: Omit<WorkerExit, 'code'> | null; lastSession: string | null }> } {
+    const logs = path.join(this.o.dir(job), 'logs');
+    mkdirSync(logs, { recursive: true });
+    const log = openSync(path.join(logs, `${job.issue.id}-${job.workerId}.log`), 'a');
+    const child = spawn(process.execPath, [ORCH_BIN, 'convoy', 'worker'], { cwd, env: { ...this.o.env, NO_COLOR: '1' }, detached: true, stdio: ['pipe', 'pipe', log] });
+    child.stdin?.on('error', () => undefined); // a child that died at once closed its stdin: its exit says why
+    child.stdin?.end(JSON.stringify({ ...job, previousSessionId }));
+    let out = '';
+    child.stdout?.on('data', (b: Buffer) => (out += b.toString()));
+    const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null; report: Omit<WorkerExit, 'code'> | null; lastSession: string | null }>((resolve) => {
+      child.on('close', (code, signal) => resolve({ code, signal, ...parseWorkerLines(out) }));
+    });
+    return { pid: child.pid ?? -1, ended };
+  }
+}
+
