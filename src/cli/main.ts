@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { EXIT, OrchError } from '../core/errors.ts';
+import { EXIT } from '../core/errors.ts';
 import { registerBriefAndNote } from './commands/brief-register.ts';
 import { registerConvoy } from './commands/convoy/register.ts';
 import { registerCost } from './commands/cost/register.ts';
@@ -7,26 +7,12 @@ import { registerWitness } from './commands/witness/register.ts';
 import { registerHooks } from './commands/hooks/register.ts';
 import { registerReview } from './commands/review/register.ts';
 import { registerLearning } from './commands/learning/register.ts';
+import { registerWorker } from './commands/worker/register.ts';
 import { ORCH_VERSION } from '../adapters/orch-version.ts';
 import { reportError } from './io.ts';
 import { ExitWith, leaf } from './leaf.ts';
 
 /** Each command module validates its own typed options; commander hands them over as parsed. */
-/** Verbs of the seed that this version does not have yet: say so plainly and exit non-zero. */
-function notBuilt(parent: Command, name: string, issue: string): void {
-  parent
-    .command(name, { hidden: false })
-    .description(`(not built yet: ${issue})`)
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .helpOption(false)
-    .action(() => {
-      throw new OrchError('not_built', `orch ${parent.name() === 'orch' ? '' : `${parent.name()} `}${name} is not built yet in this version`, {
-        hint: `it is planned (${issue}); see README.md for what works today`,
-      });
-    });
-}
-
 /** Options shared by `orch run` and `orch session start --run`. */
 export function addRunOptions(cmd: Command): Command {
   return cmd
@@ -109,11 +95,7 @@ export function buildProgram(): Command {
   registerReview(program);
   registerLearning(program);
 
-  for (const [name, issue] of [
-    ['worker', 'remote workers, issue 8'],
-  ] as const) {
-    notBuilt(program, name, issue);
-  }
+  registerWorker(program);
   return program;
 }
 

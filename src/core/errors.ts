@@ -19,6 +19,7 @@ export type OrchErrorCode =
   | 'dirty_worktree'
   | 'agent_missing'
   | 'agent_failed'
+  | 'unavailable'
   | 'not_built';
 
 const exitFor: Record<OrchErrorCode, number> = {
@@ -33,6 +34,7 @@ const exitFor: Record<OrchErrorCode, number> = {
   budget_exceeded: EXIT.negative,
   gate_failed: EXIT.negative,
   agent_failed: EXIT.negative,
+  unavailable: EXIT.negative,
   illegal_transition: EXIT.conflict,
   lock_held: EXIT.conflict,
   ref_conflict: EXIT.conflict,

@@ -2,9 +2,6 @@ import path from 'node:path';
 import type { ConvoyPorts } from '../../core/convoy/runner.ts';
 import type { CoreDeps } from '../../core/deps.ts';
 import { newId } from '../../core/ports.ts';
-import { writeCheckpoint } from '../../core/session/checkpoint.ts';
-import { isLive } from '../../core/session/lifecycle.ts';
-import { sessionFromCheckpoint } from '../../core/session/load.ts';
 import type { Tracker } from '../../core/tracker/types.ts';
 import type { Convoy, TrackerRef } from '../../schema/convoy.ts';
 import type { GateRun } from '../../schema/gate-run.ts';
@@ -17,9 +14,11 @@ import { GitConvoyStore } from '../store/convoy-store.ts';
 import { BeadsTracker } from '../trackers/beads.ts';
 import { TaskFileTracker } from '../trackers/task-file.ts';
 import { witnessRunning } from './witness-process.ts';
+import { fenceSession } from './fence.ts';
 import { LocalEngine } from '../engines/local-engine.ts';
 import type { Engine, EngineSignals } from '../../core/convoy/engine.ts';
 import type { ConvoyStore } from '../../core/convoy/types.ts';
+import { foldConvoy, type ConvoyState } from '../../core/convoy/state.ts';
 import { CONVOY_EVENT } from '../../core/convoy/events.ts';
 import { appendConvoy } from '../../core/convoy/runner.ts';
 import { ORCH_VERSION } from '../orch-version.ts';
@@ -69,6 +68,7 @@ export interface ConvoyWiring {
   engine?: (signals: EngineSignals) => Engine;
   /** The remote that remote workers clone from and push to (BullMQ engine). */
   remote?: string;
+  onMerged?: () => Promise<void>;
 }
 
 /** What the engine reports, recorded in the convoy's journal by the dispatcher. */
@@ -106,27 +106,29 @@ export function convoyPorts(o: ConvoyWiring): ConvoyPorts {
       const g = await reviewGate(wt.deps, wt.repo, convoy.epicId, base, { env: o.env });
       return { ok: g.ok, reason: g.ok ? '' : `review blocked the merge: ${g.reason}` };
     },
-    merge: (convoy, issueId) => mergeIssue(o.repo, convoy, issueId, (cwd) => runProjectGates(cwd, o.deps.clock), lastGood),
+    async merge(convoy, issueId) {
+      const m = await mergeIssue(o.repo, convoy, issueId, (cwd) => runProjectGates(cwd, o.deps.clock), lastGood);
+      if (m.ok) await o.onMerged?.(); // remote workers start later issues from the new integration tip
+      return m;
+    },
     externalWitness: () => Promise.resolve(witnessRunning(o.repo, o.convoy.id) !== null),
-    async fence(sessionId) {
-      const c = await o.deps.store.latestInSession(o.convoy.epicId, sessionId);
-      if (!c || !isLive(c.status)) return;
-      await writeCheckpoint(o.deps, sessionFromCheckpoint(c, c.createdAt), c.context, {
-        trigger: 'interrupted',
-        reason: 'superseded: the witness restarted this issue',
-        status: 'interrupted',
-        snapshot: false,
-        events: [{ type: 'session.interrupted', reason: 'superseded by a restart' }],
-      }).catch(() => undefined); // the zombie moved it first: it is fenced either way
-    },
-    async spent(_convoy, st) {
-      const ids = new Set([...st.issues.values()].flatMap((i) => i.sessionIds));
-      const tips = await o.deps.store.listSessions(o.convoy.epicId);
-      return tips.filter((t) => ids.has(t.sessionId)).reduce((a, t) => a + t.costUsd, 0);
-    },
+    fence: (sessionId) => fenceSession(o.deps, o.convoy.epicId, sessionId, 'superseded: the witness restarted this issue'),
+    spent: (convoy, st) => sessionsSpent(o.deps, convoy, st),
     ...(o.onProgress ? { onProgress: o.onProgress } : {}),
     stop: o.stop,
     ...(o.pollMs ? { pollMs: o.pollMs } : {}),
   };
 }
 
+
+async function sessionsSpent(deps: CoreDeps, convoy: Convoy, st: ConvoyState): Promise<number> {
+  const ids = new Set([...st.issues.values()].flatMap((i) => i.sessionIds));
+  const tips = await deps.store.listSessions(convoy.epicId);
+  return tips.filter((t) => ids.has(t.sessionId)).reduce((a, t) => a + t.costUsd, 0);
+}
+
+/** What the convoy's sessions have spent so far (derived from their recorded costs). */
+export async function convoySpent(deps: CoreDeps, repo: RepoInfo, convoy: Convoy): Promise<number> {
+  const store = new GitConvoyStore(repo, deps.clock, deps.ids);
+  return sessionsSpent(deps, convoy, foldConvoy(convoy, await store.events(convoy.epicId, convoy.id)));
+}

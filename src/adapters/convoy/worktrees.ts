@@ -17,7 +17,7 @@ export function worktreeRoot(repo: RepoInfo): string {
   const main = path.dirname(repo.commonDir);
   return process.env.ORCH_WORKTREES ?? path.join(path.dirname(main), `${path.basename(main)}.orch-worktrees`);
 }
-const worktreePath = (repo: RepoInfo, convoy: Convoy, name: string): string => path.join(worktreeRoot(repo), convoy.id, name);
+export const worktreePath = (repo: RepoInfo, convoy: Convoy, name: string): string => path.join(worktreeRoot(repo), convoy.id, name);
 
 async function branchExists(repo: RepoInfo, branch: string): Promise<boolean> {
   return (await git(repo.top, ['rev-parse', '--verify', '-q', `refs/heads/${branch}`], { allowFail: true })).code === 0;

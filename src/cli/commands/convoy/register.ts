@@ -1,3 +1,4 @@
+import { DEFAULT_QUEUE } from '../../../adapters/engines/bullmq-shared.ts';
 import type { Command } from 'commander';
 import { leaf } from '../../leaf.ts';
 
@@ -27,7 +28,11 @@ export function registerConvoy(program: Command): void {
       .option('--epic <id>', 'epic')
       .option('--workers <n>', 'parallel workers', '3')
       .option('--background', 'run detached')
-      .option('--poll <seconds>', 'how often the dispatcher and witness look', '1');
+      .option('--poll <seconds>', 'how often the dispatcher and witness look', '1')
+      .option('--engine <name>', 'where workers run: local (child processes here) or bullmq (orch worker processes on any machine)', 'local')
+      .option('--redis <url>', 'Redis for the bullmq engine, e.g. redis://127.0.0.1:6379')
+      .option('--remote <url|name>', 'repository the bullmq workers clone from and push to (default: origin)')
+      .option('--queue <name>', 'BullMQ queue name', DEFAULT_QUEUE);
   }
   leaf(convoy, 'attach <id>', 'live view of a running convoy', () => import('./attach.ts')).option('--epic <id>', 'epic').option('--once', 'print once and exit');
   leaf(convoy, 'stop <id>', 'stop a running convoy (workers pause after a checkpoint)', () => import('./stop.ts')).option('--epic <id>', 'epic');

@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { convoyPorts } from '../../../adapters/convoy/wiring.ts';
+import { convoyPorts, convoySpent } from '../../../adapters/convoy/wiring.ts';
+import { openBullmqDispatch } from '../../../adapters/engines/bullmq-dispatch.ts';
 import { convoyDir, pruneWorktrees } from '../../../adapters/convoy/worktrees.ts';
 import { pidAlive, readLiveAt, writeJsonAtomic } from '../../../adapters/run-state.ts';
 import { findConvoy } from '../../../core/convoy/create.ts';
@@ -16,6 +17,10 @@ interface Opts extends CommonOptions {
   workers: string;
   background?: boolean;
   poll: string;
+  engine: string;
+  redis?: string;
+  remote?: string;
+  queue: string;
 }
 
 export const runnerFile = (dir: string): string => path.join(dir, 'runner.json');
@@ -24,6 +29,9 @@ export const runnerFile = (dir: string): string => path.join(dir, 'runner.json')
 export async function run(o: Opts, [id = '']: string[]): Promise<number> {
   const workers = Number(o.workers);
   if (!Number.isInteger(workers) || workers < 1) throw new OrchError('usage', `invalid --workers ${JSON.stringify(o.workers)}: give a whole number ≥ 1`);
+  if (o.engine !== 'local' && o.engine !== 'bullmq') throw new OrchError('usage', `invalid --engine ${JSON.stringify(o.engine)}: local or bullmq`);
+  if (o.engine === 'bullmq' && !o.redis) throw new OrchError('usage', '--engine bullmq needs --redis <url>', { hint: 'e.g. --redis redis://127.0.0.1:6379' });
+  if (o.engine === 'local' && (o.redis || o.remote)) throw new OrchError('usage', '--redis and --remote are for --engine bullmq');
   const { deps, repo, convoys } = await openConvoys(o);
   const convoy = await findConvoy(convoys, id, o.epic);
   if (convoy.cancelled) throw new OrchError('illegal_transition', `convoy ${convoy.id} was cancelled`);
@@ -36,7 +44,8 @@ export async function run(o: Opts, [id = '']: string[]): Promise<number> {
   if (o.background) {
     const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../bin/orch.js');
     const log = path.join(dir, 'runner.log');
-    const child = spawn(process.execPath, [bin, 'convoy', 'run', convoy.id, '--workers', String(workers), '--poll', o.poll, ...(o.cwd ? ['--cwd', o.cwd] : [])], {
+    const engineArgs = o.engine === 'bullmq' ? ['--engine', 'bullmq', '--redis', o.redis!, '--queue', o.queue, ...(o.remote ? ['--remote', o.remote] : [])] : [];
+    const child = spawn(process.execPath, [bin, 'convoy', 'run', convoy.id, '--workers', String(workers), '--poll', o.poll, ...engineArgs, ...(o.cwd ? ['--cwd', o.cwd] : [])], {
       cwd: o.cwd ?? process.cwd(),
       detached: true,
       stdio: ['ignore', openSync(log, 'a'), openSync(log, 'a')],
@@ -49,13 +58,31 @@ export async function run(o: Opts, [id = '']: string[]): Promise<number> {
   const stop = new AbortController();
   process.on('SIGTERM', () => stop.abort());
   process.on('SIGINT', () => stop.abort());
+  const pollMs = Math.max(50, Number(o.poll) * 1000);
+  let remoteEngine: Awaited<ReturnType<typeof openBullmqDispatch>> | null = null;
   try {
-    const ports = convoyPorts({ deps, repo, convoy, env: process.env, stop: stop.signal, pollMs: Math.max(50, Number(o.poll) * 1000), onProgress: (l) => note(l) });
+    if (o.engine === 'bullmq') {
+      // Redis and the remote are checked, and the convoy published, before anything is enqueued.
+      remoteEngine = await openBullmqDispatch({ repo, convoy, redisUrl: o.redis!, remote: o.remote, queue: o.queue, spentSoFar: await convoySpent(deps, repo, convoy), pollMs });
+      for (const w of remoteEngine.warnings) note(`warning: ${w}`);
+      note(`convoy ${convoy.id}: jobs go to queue ${o.queue}; workers fetch from ${remoteEngine.remote}`);
+    }
+    const ports = convoyPorts({
+      deps,
+      repo,
+      convoy,
+      env: process.env,
+      stop: stop.signal,
+      pollMs,
+      onProgress: (l) => note(l),
+      ...(remoteEngine ? { engine: remoteEngine.engine, remote: remoteEngine.remote, onMerged: remoteEngine.publish } : {}),
+    });
     await pruneWorktrees(repo);
     const r = await runConvoy(ports, convoy.epicId, convoy.id, workers);
     output(o, r, (d) => `convoy ${convoy.id}: ${d.stoppedBy}; done ${d.done.length} (${d.done.join(', ') || '—'}), failed ${d.failed.length} (${d.failed.join(', ') || '—'}), not finished ${d.pending.length}`);
     return r.failed.length > 0 || r.stoppedBy === 'budget' ? 1 : 0;
   } finally {
+    await remoteEngine?.close();
     rmSync(runnerFile(dir), { force: true });
   }
 }

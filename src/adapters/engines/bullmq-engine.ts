@@ -1,0 +1,154 @@
+import { Job, Queue, QueueEvents } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Engine, EngineLimits, EngineSignals } from '../../core/convoy/engine.ts';
+import type { RunningWorker, WorkerExit } from '../../core/convoy/runner.ts';
+import type { WorkerJob } from '../../schema/worker-job.ts';
+import { JOB_ATTEMPTS, bullJobId, cancelKey, type QueuedJob, type QueuedResult } from './bullmq-shared.ts';
+
+export interface BullmqEngineOptions {
+  redis: Redis;
+  queue: string;
+  signals: EngineSignals;
+  /** Bring the job's branch and sessions from the shared remote before the merge queue sees it. */
+  collect(job: WorkerJob): Promise<void>;
+  pollMs?: number;
+}
+
+interface Tracked {
+  worker: RunningWorker;
+  job: WorkerJob;
+  lastProgress: Date;
+  sessions: Set<string>;
+  finish: (exit: WorkerExit) => void;
+  finished: boolean;
+}
+
+/**
+ * Convoy workers on any machine: each job goes to a BullMQ queue that `orch worker` processes
+ * take from. Heartbeats are BullMQ's lock renewals (a killed worker's job is redelivered by the
+ * stalled checker); progress and stalls come from QueueEvents; completion is also polled, so a
+ * missed event (a Redis restart) cannot lose a job.
+ */
+export class BullmqEngine implements Engine {
+  readonly name = 'bullmq' as const;
+  private readonly o: BullmqEngineOptions;
+  private readonly queue: Queue;
+  private readonly events: QueueEvents;
+  private readonly eventsConnection: Redis;
+  private readonly tracked = new Map<string, Tracked>();
+  private readonly timer: NodeJS.Timeout;
+  private polling = false;
+
+  constructor(o: BullmqEngineOptions) {
+    this.o = o;
+    this.queue = new Queue(o.queue, { connection: o.redis });
+    // QueueEvents blocks on XREAD: it needs its own connection (closed with the engine).
+    this.eventsConnection = o.redis.duplicate();
+    this.events = new QueueEvents(o.queue, { connection: this.eventsConnection });
+    this.events.on('progress', ({ jobId, data }) => void this.progress(jobId, data));
+    this.events.on('stalled', ({ jobId }) => {
+      const t = this.tracked.get(jobId);
+      if (t) void this.o.signals.onRedelivered(t.job, 'its worker stopped renewing the job lock (killed or cut off); BullMQ handed the job to another worker, which resumes from the last checkpoint');
+    });
+    this.events.on('completed', () => void this.poll());
+    this.events.on('failed', () => void this.poll());
+    this.timer = setInterval(() => void this.poll(), o.pollMs ?? 1000);
+  }
+
+  async submit(job: WorkerJob, limits: EngineLimits): Promise<RunningWorker> {
+    const id = bullJobId(job.jobId);
+    const known = this.tracked.get(id);
+    if (known) return known.worker;
+    const data: QueuedJob = { job, limits };
+    // A caller-chosen job id makes this idempotent: adding it again while it exists adds nothing.
+    await this.queue.add(job.convoyId, data, { jobId: id, attempts: JOB_ATTEMPTS, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: false, removeOnFail: false });
+    return this.track(job);
+  }
+
+  async adopt(job: WorkerJob): Promise<RunningWorker | null> {
+    const j = await Job.fromId(this.queue, bullJobId(job.jobId));
+    if (!j) return null;
+    return this.track(job);
+  }
+
+  async cancel(jobId: string): Promise<void> {
+    const id = bullJobId(jobId);
+    await this.o.redis.set(cancelKey(this.o.queue, id), '1', 'EX', 7 * 24 * 3600);
+    // A waiting job is removed at once; an active one is locked, and its worker sees the flag.
+    const j = await Job.fromId(this.queue, id);
+    await j?.remove().catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    await this.events.close();
+    await this.queue.close();
+    this.eventsConnection.disconnect();
+  }
+
+  private track(job: WorkerJob): RunningWorker {
+    const id = bullJobId(job.jobId);
+    let finish: (exit: WorkerExit) => void = () => undefined;
+    const exited = new Promise<WorkerExit>((r) => (finish = r));
+    const worker: RunningWorker = {
+      workerId: job.workerId,
+      issueId: job.issue.id,
+      pid: -1,
+      exited,
+      lastProgress: () => t.lastProgress,
+      alive: () => !t.finished,
+      stop: async () => {
+        await this.cancel(job.jobId);
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 60_000))]);
+      },
+    };
+    const t: Tracked = { worker, job, lastProgress: new Date(), sessions: new Set(), finish, finished: false };
+    this.tracked.set(id, t);
+    return worker;
+  }
+
+  private async progress(jobId: string, data: unknown): Promise<void> {
+    const t = this.tracked.get(jobId);
+    if (!t || typeof data !== 'object' || data === null) return;
+    t.lastProgress = new Date();
+    const sessionId = (data as { sessionId?: unknown }).sessionId;
+    if (typeof sessionId === 'string' && !t.sessions.has(sessionId)) {
+      t.sessions.add(sessionId);
+      await this.o.signals.onSession(t.job, sessionId);
+    }
+  }
+
+  private async poll(): Promise<void> {
+    if (this.polling) return;
+    this.polling = true;
+    try {
+      for (const [id, t] of this.tracked) {
+        if (t.finished) continue;
+        const j = await Job.fromId<QueuedJob, QueuedResult>(this.queue, id);
+        const state = j ? await j.getState() : 'gone';
+        if (j && typeof j.progress === 'object') await this.progress(id, j.progress);
+        if (state === 'completed' && j) {
+          const r = j.returnvalue;
+          for (const s of r.sessionIds) await this.progress(id, { sessionId: s });
+          await this.o.collect(t.job);
+          this.end(id, t, { code: 0, done: r.done, costUsd: r.costUsd, summary: r.summary, discovered: r.discovered });
+        } else if (state === 'failed' || state === 'gone') {
+          const reason = j?.failedReason ?? 'the job was removed from the queue';
+          const sessions = j && typeof j.progress === 'object' && j.progress !== null ? (j.progress as { sessionId?: string }).sessionId : undefined;
+          if (sessions) await this.o.collect(t.job).catch(() => undefined); // keep what the failed run checkpointed
+          this.end(id, t, { code: 1, done: false, costUsd: null, summary: `job failed: ${reason}`, discovered: [] });
+        }
+      }
+    } catch {
+      // Redis is away (restarting): the next tick asks again; nothing is decided on a failed read.
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  private end(id: string, t: Tracked, exit: WorkerExit): void {
+    t.finished = true;
+    this.tracked.delete(id);
+    t.finish(exit);
+  }
+}
