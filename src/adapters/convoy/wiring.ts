@@ -89,7 +89,7 @@ export function convoyPorts(o: ConvoyWiring): ConvoyPorts {
   const signals = engineSignals(store, o.onProgress);
   const engine =
     o.engine?.(signals) ??
-    new LocalEngine({ repo: o.repo, env: o.env, signals, dir: (job) => convoyDir(o.repo, job.convoyId), worktree: (job) => ensureIssueWorktree(o.repo, o.convoy, job.issue.id) });
+    new LocalEngine({ repo: o.repo, env: o.env, signals, dir: (job) => convoyDir(o.repo, job.convoyId), worktree: (job) => ensureIssueWorktree(o.repo, o.convoy, job.issue.id), fence: (job, sessionId) => fenceSession(o.deps, job.epicId, sessionId, 'superseded: its worker was killed and the job redelivered') });
   const lastGood: { run: GateRun | null } = { run: null };
   return {
     store,

@@ -21,6 +21,8 @@ interface Tracked {
   sessions: Set<string>;
   finish: (exit: WorkerExit) => void;
   finished: boolean;
+  /** In Redis (added, or adopted): until then a missing job is not a removed one. */
+  queued: boolean;
 }
 
 /**
@@ -59,16 +61,28 @@ export class BullmqEngine implements Engine {
     const id = bullJobId(job.jobId);
     const known = this.tracked.get(id);
     if (known) return known.worker;
+    // Tracked before the add, so overlapping calls share one handle; the caller-chosen job id
+    // makes the add itself idempotent (adding an id that exists adds nothing), also across dispatchers.
+    const worker = this.track(job);
     const data: QueuedJob = { job, limits };
-    // A caller-chosen job id makes this idempotent: adding it again while it exists adds nothing.
-    await this.queue.add(job.convoyId, data, { jobId: id, attempts: JOB_ATTEMPTS, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: false, removeOnFail: false });
-    return this.track(job);
+    try {
+      await this.queue.add(job.convoyId, data, { jobId: id, attempts: JOB_ATTEMPTS, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: false, removeOnFail: false });
+    } catch (e) {
+      this.tracked.delete(id);
+      throw e;
+    }
+    this.tracked.get(id)!.queued = true;
+    return worker;
   }
 
   async adopt(job: WorkerJob): Promise<RunningWorker | null> {
-    const j = await Job.fromId(this.queue, bullJobId(job.jobId));
-    if (!j) return null;
-    return this.track(job);
+    const id = bullJobId(job.jobId);
+    const j = await Job.fromId(this.queue, id);
+    // Only a job that can still finish is adopted; a cancelled or failed one is restarted afresh.
+    if (!j || (await this.o.redis.get(cancelKey(this.o.queue, id))) || (await j.getState()) === 'failed') return null;
+    const worker = this.track(job);
+    this.tracked.get(id)!.queued = true;
+    return worker;
   }
 
   async cancel(jobId: string): Promise<void> {
@@ -102,7 +116,7 @@ export class BullmqEngine implements Engine {
         await Promise.race([exited, new Promise((r) => setTimeout(r, 60_000))]);
       },
     };
-    const t: Tracked = { worker, job, lastProgress: new Date(), sessions: new Set(), finish, finished: false };
+    const t: Tracked = { worker, job, lastProgress: new Date(), sessions: new Set(), finish, finished: false, queued: false };
     this.tracked.set(id, t);
     return worker;
   }
@@ -123,7 +137,7 @@ export class BullmqEngine implements Engine {
     this.polling = true;
     try {
       for (const [id, t] of this.tracked) {
-        if (t.finished) continue;
+        if (t.finished || !t.queued) continue;
         const j = await Job.fromId<QueuedJob, QueuedResult>(this.queue, id);
         const state = j ? await j.getState() : 'gone';
         if (j && typeof j.progress === 'object') await this.progress(id, j.progress);

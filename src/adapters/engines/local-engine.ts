@@ -16,6 +16,8 @@ export interface LocalEngineOptions {
   /** Where logs and live progress go. */
   dir(job: WorkerJob): string;
   signals: EngineSignals;
+  /** Mark a lost worker's session interrupted before the job starts again (a zombie then cannot write). */
+  fence(job: WorkerJob, sessionId: string): Promise<void>;
 }
 
 /**
@@ -26,16 +28,24 @@ export interface LocalEngineOptions {
 export class LocalEngine implements Engine {
   readonly name = 'local' as const;
   private readonly o: LocalEngineOptions;
-  private readonly active = new Map<string, RunningWorker>();
+  private readonly active = new Map<string, Promise<RunningWorker>>();
   private readonly cancelled = new Set<string>();
 
   constructor(o: LocalEngineOptions) {
     this.o = o;
   }
 
-  async submit(job: WorkerJob, limits: EngineLimits): Promise<RunningWorker> {
+  submit(job: WorkerJob, limits: EngineLimits): Promise<RunningWorker> {
+    // Idempotent, also for calls that overlap: the first call's promise is the job.
     const known = this.active.get(job.jobId);
-    if (known) return known; // idempotent: one job per id
+    if (known) return known;
+    const started = this.launch(job, limits);
+    this.active.set(job.jobId, started);
+    started.catch(() => this.active.delete(job.jobId));
+    return started;
+  }
+
+  private async launch(job: WorkerJob, limits: EngineLimits): Promise<RunningWorker> {
     const cwd = await this.o.worktree(job);
     let child = this.start(job, cwd, job.previousSessionId);
     let stopping = false;
@@ -52,6 +62,7 @@ export class LocalEngine implements Engine {
             : { code: end.code ?? 137, done: false, costUsd: null, summary: killed ? `killed by ${end.signal} ${restarts + 1} time(s); restart cap ${limits.maxRestarts} reached` : `the worker ended without a report (${end.signal ?? `exit ${end.code}`})`, discovered: [] };
         }
         restarts++;
+        if (end.lastSession) await this.o.fence(job, end.lastSession);
         await this.o.signals.onRedelivered(job, `its worker process was killed (${end.signal}); started again from its last checkpoint`);
         child = this.start(job, cwd, end.lastSession ?? job.previousSessionId);
       }
@@ -77,7 +88,6 @@ export class LocalEngine implements Engine {
         await stopGroup(child.pid, 2000, ['SIGTERM', 'SIGKILL']);
       },
     };
-    this.active.set(job.jobId, w);
     return w;
   }
 
@@ -88,11 +98,11 @@ export class LocalEngine implements Engine {
 
   async cancel(jobId: string): Promise<void> {
     this.cancelled.add(jobId);
-    await this.active.get(jobId)?.stop();
+    await (await this.active.get(jobId))?.stop();
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.active.values()].map((w) => w.stop()));
+    await Promise.all([...this.active.values()].map(async (w) => (await w).stop()));
   }
 
   private start(job: WorkerJob, cwd: string, previousSessionId: string | null): { pid: number; ended: Promise<{ code: number | null; signal: NodeJS.Signals | null; report: Omit<WorkerExit, 'code'> | null; lastSession: string | null }> } {
