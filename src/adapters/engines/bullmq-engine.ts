@@ -113,7 +113,10 @@ export class BullmqEngine implements Engine {
       alive: () => !t.finished,
       stop: async () => {
         await this.cancel(job.jobId);
-        await Promise.race([exited, new Promise((r) => setTimeout(r, 60_000))]);
+        // Bounded wait for the worker to pause and report; the timer must not keep the process alive.
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 60_000)))]);
+        clearTimeout(timer);
       },
     };
     const t: Tracked = { worker, job, lastProgress: new Date(), sessions: new Set(), finish, finished: false, queued: false };
