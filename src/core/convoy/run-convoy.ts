@@ -21,6 +21,8 @@ export async function runConvoy(ports: ConvoyPorts, epicId: string, convoyId: st
   const fold = async (): Promise<ConvoyState> => foldConvoy(convoy, await ports.store.events(epicId, convoyId));
   const tracked = new Map<string, TrackerIssue>((await ports.tracker.show(convoy.issues)).map((i) => [i.id, i]));
   const running = new Map<string, RunningWorker>();
+  /** Budget shares handed to the running workers (by issue), set aside from what is left. */
+  const shares = new Map<string, number>();
   const exits = new Map<string, Promise<{ issueId: string; workerId: string; exit: WorkerExit }>>();
 
   // A runner that died left issues "running" with no worker: they restart from their last checkpoint.
@@ -82,7 +84,9 @@ export async function runConvoy(ports: ConvoyPorts, epicId: string, convoyId: st
         await record([{ type: E.claimed, issueId: id }]); // recorded before any worker: a resumed runner never claims twice
       }
       const workerId = ports.newWorkerId();
-      const share = budgetShare(convoy.budget, spent, running.size);
+      const outstanding = [...running.keys()].reduce((a, k) => a + (shares.get(k) ?? 0), 0);
+      const share = budgetShare(convoy.budget, spent, { outstanding, freeSlots: workers - running.size });
+      if (share !== null) shares.set(id, share);
       const attempt = s.restartPending ? Math.max(1, s.attempts) : s.attempts + 1;
       // A restarted issue's old session is fenced: its zombie writer fails its next checkpoint.
       if (s.restartPending && s.sessionIds.length) await ports.fence(s.sessionIds.at(-1)!);

@@ -42,11 +42,16 @@ describe('convoy state, folded from its journal', () => {
     expect(dispatchable(convoy, afterA, tracked)).toEqual(['B']); // C used its 2 attempts
   });
 
-  it('gives each new worker an equal share of what is left of the budget', () => {
-    expect(budgetShare(9, 3, 0)).toBe(6);
-    expect(budgetShare(9, 3, 2)).toBe(2);
-    expect(budgetShare(9, 12, 1)).toBe(0);
-    expect(budgetShare(null, 3, 1)).toBeNull();
+  it('gives each new worker an equal share of what is left, never more than the budget in all', () => {
+    expect(budgetShare(9, 3, { outstanding: 0, freeSlots: 1 })).toBe(6);
+    expect(budgetShare(9, 3, { outstanding: 0, freeSlots: 3 })).toBe(2);
+    expect(budgetShare(9, 3, { outstanding: 4, freeSlots: 2 })).toBe(1);
+    expect(budgetShare(9, 12, { outstanding: 0, freeSlots: 1 })).toBe(0);
+    expect(budgetShare(null, 3, { outstanding: 0, freeSlots: 1 })).toBeNull();
+    // Three workers dispatched one after another: their shares add up to the budget left.
+    let outstanding = 0;
+    for (let running = 0; running < 3; running++) outstanding += budgetShare(9, 0, { outstanding, freeSlots: 3 - running })!;
+    expect(outstanding).toBeCloseTo(9);
   });
 
   it('the witness restarts a stale or dead worker, fails it past the cap and escalates once', () => {

@@ -101,8 +101,13 @@ export function dispatchable(convoy: Convoy, st: ConvoyState, tracked: ReadonlyM
   });
 }
 
-/** The most one more worker may spend: an equal share of what is left of the convoy budget. */
-export function budgetShare(budget: number | null, spent: number, running: number): number | null {
+/**
+ * The most one more worker may spend: what is left of the convoy budget once the shares of the
+ * running workers are set aside, split over the free worker slots. The shares of all running
+ * workers never add up to more than the budget left, so parallel workers cannot together
+ * overspend by more than one model call each.
+ */
+export function budgetShare(budget: number | null, spent: number, o: { outstanding: number; freeSlots: number }): number | null {
   if (budget === null) return null;
-  return Math.max(0, budget - spent) / Math.max(1, running + 1);
+  return Math.max(0, budget - spent - o.outstanding) / Math.max(1, o.freeSlots);
 }
