@@ -111,7 +111,8 @@ export function convoyPorts(o: ConvoyWiring): ConvoyPorts {
       if (m.ok) await o.onMerged?.(); // remote workers start later issues from the new integration tip
       return m;
     },
-    externalWitness: () => Promise.resolve(witnessRunning(o.repo, o.convoy.id) !== null),
+    // A standalone witness watches local workers only; remote workers' heartbeats reach the dispatcher (QueueEvents).
+    externalWitness: () => Promise.resolve(!o.engine && witnessRunning(o.repo, o.convoy.id) !== null),
     fence: (sessionId) => fenceSession(o.deps, o.convoy.epicId, sessionId, 'superseded: the witness restarted this issue'),
     spent: (convoy, st) => sessionsSpent(o.deps, convoy, st),
     ...(o.onProgress ? { onProgress: o.onProgress } : {}),
