@@ -149,4 +149,20 @@ describe('BullMQ engine: durability and budgets', () => {
     const ledger = await redis.client().hgetall(`orch:orch-convoy:budget:${id}`);
     expect(Number(ledger['reserved'])).toBeCloseTo(0); // every grant settled
   }, 120_000);
+
+  it('the witness sees remote heartbeats through QueueEvents: a silent remote worker is restarted once, then lands', async () => {
+    const redis = await startRedis();
+    const { repo, outside } = hubbed();
+    const mark = path.join(outside, 'W.once');
+    const id = convoy(repo, outside, ['W', 'V'], ['--stale-minutes', '0.15'], { W: `if [ ! -e ${mark} ]; then touch ${mark}; sleep 600; fi; echo W > W.txt`, V: 'for i in $(seq 1 14); do echo working; sleep 1; done; echo V > V.txt' });
+    startWorkers(2, { redis: redis.url });
+    const r = await orchAsync(repo, ['convoy', 'run', id, '--workers', '2', '--poll', '0.2', '--engine', 'bullmq', '--redis', redis.url], {});
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/finished; done 2/);
+    expect(r.stderr).toMatch(/witness: W no progress/);
+    expect(r.stderr).not.toMatch(/witness: V/); // V printed output every second: its heartbeats arrived
+    const shown = orch(repo, ['convoy', 'show', id, '--json']).json() as { issues: { id: string; restarts: number; sessionIds: string[] }[] };
+    expect(shown.issues.find((i) => i.id === 'W')).toMatchObject({ restarts: 1 });
+    expect(shown.issues.find((i) => i.id === 'W')!.sessionIds).toHaveLength(2);
+  }, 120_000);
 });

@@ -17,7 +17,9 @@ export interface BullmqEngineOptions {
 interface Tracked {
   worker: RunningWorker;
   job: WorkerJob;
-  lastProgress: Date;
+  /** Null while the job waits in the queue: waiting for a free worker is not a stall. */
+  lastProgress: Date | null;
+  lastBeat: string | null;
   sessions: Set<string>;
   finish: (exit: WorkerExit) => void;
   finished: boolean;
@@ -51,6 +53,10 @@ export class BullmqEngine implements Engine {
     this.events.on('stalled', ({ jobId }) => {
       const t = this.tracked.get(jobId);
       if (t) void this.o.signals.onRedelivered(t.job, 'its worker stopped renewing the job lock (killed or cut off); BullMQ handed the job to another worker, which resumes from the last checkpoint');
+    });
+    this.events.on('active', ({ jobId }) => {
+      const t = this.tracked.get(jobId);
+      if (t) t.lastProgress = new Date();
     });
     this.events.on('completed', () => void this.poll());
     this.events.on('failed', () => void this.poll());
@@ -119,7 +125,7 @@ export class BullmqEngine implements Engine {
         clearTimeout(timer);
       },
     };
-    const t: Tracked = { worker, job, lastProgress: new Date(), sessions: new Set(), finish, finished: false, queued: false };
+    const t: Tracked = { worker, job, lastProgress: null, lastBeat: null, sessions: new Set(), finish, finished: false, queued: false };
     this.tracked.set(id, t);
     return worker;
   }
@@ -127,7 +133,12 @@ export class BullmqEngine implements Engine {
   private async progress(jobId: string, data: unknown): Promise<void> {
     const t = this.tracked.get(jobId);
     if (!t || typeof data !== 'object' || data === null) return;
-    t.lastProgress = new Date();
+    const at = (data as { at?: unknown }).at;
+    // A new heartbeat counts when it arrives (our clock; the worker's machine may be skewed).
+    if (typeof at === 'string' && at !== t.lastBeat) {
+      t.lastBeat = at;
+      t.lastProgress = new Date();
+    }
     const sessionId = (data as { sessionId?: unknown }).sessionId;
     if (typeof sessionId === 'string' && !t.sessions.has(sessionId)) {
       t.sessions.add(sessionId);
@@ -143,6 +154,8 @@ export class BullmqEngine implements Engine {
         if (t.finished || !t.queued) continue;
         const j = await Job.fromId<QueuedJob, QueuedResult>(this.queue, id);
         const state = j ? await j.getState() : 'gone';
+        if (state === 'active' && t.lastProgress === null) t.lastProgress = new Date();
+        if (state !== 'active') t.lastProgress = null; // back in the queue (redelivered): not stale while it waits
         if (j && typeof j.progress === 'object') await this.progress(id, j.progress);
         if (state === 'completed' && j) {
           const r = j.returnvalue;

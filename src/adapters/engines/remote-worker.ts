@@ -68,13 +68,17 @@ export async function startRemoteWorker(o: RemoteWorkerOptions): Promise<{ close
     if (bjob.stalledCounter > bjob.data.limits.maxRestarts) throw new UnrecoverableError(`its worker was lost ${bjob.stalledCounter} times; restart cap ${bjob.data.limits.maxRestarts} reached`);
     const remote = o.repo ?? job.remote;
     if (!remote) throw new UnrecoverableError('the job names no repository to clone');
+    const reportedEarlier = (bjob.progress as { sessionId?: string } | null)?.sessionId ?? null;
+    const pulse = (sessionId: string | null): Promise<void> => bjob.updateProgress({ sessionId, at: new Date().toISOString() }).catch(() => undefined);
+    await pulse(reportedEarlier); // taken: the dispatcher's witness counts from now (a cold clone takes a while)
     const clone = path.join(o.dir, 'repo');
     const wt = path.join(o.dir, 'jobs', bjob.id!);
     await serial(() => prepare(clone, wt, remote, job));
+    await pulse(reportedEarlier);
     o.log(`job ${bjob.id}: ${job.issue.id} (attempt ${job.attempt}${bjob.stalledCounter ? `, redelivered ${bjob.stalledCounter}×` : ''}) in ${wt}`);
     const { deps, repo } = await openGitDeps(wt);
     // Redelivered: the last session the lost worker reported is fenced and its work-in-progress restored.
-    const reported = (bjob.progress as { sessionId?: string } | null)?.sessionId ?? null;
+    const reported = reportedEarlier;
     const previous = reported ?? job.previousSessionId;
     if (reported) {
       await fenceSession(deps, job.epicId, reported, 'superseded: its worker was lost and the job redelivered');
