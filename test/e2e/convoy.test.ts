@@ -3,30 +3,9 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { installFakeBd, seedIssue } from '../support/fake-bd/index.ts';
+import { agentScript } from '../support/agent-script.ts';
 import { ORCH_BIN, orch, orchAsync } from '../support/cli.ts';
 import { g, gitRepo, tempDir, userState, write } from '../support/repo.ts';
-
-/** A command agent: reads its issue id from the prompt and writes `<id>.txt`; extra shell per issue. */
-function agentScript(dir: string, perIssue: Record<string, string> = {}): string {
-  const file = path.join(dir, 'agent.sh');
-  const cases = Object.entries(perIssue).map(([id, sh]) => `  ${id}) ${sh} ;;`).join('\n');
-  writeFileSync(
-    file,
-    `#!/bin/sh
-prompt=$(cat)
-id=$(printf '%s' "$prompt" | grep -o 'Work on issue [^ ]*' | head -1 | cut -d' ' -f4)
-integ=$(printf '%s' "$prompt" | grep -o 'git merge [^ ]*integration' | head -1 | cut -d' ' -f3)
-sentback=$(printf '%s' "$prompt" | grep -c 'Sent back earlier')
-case "$id" in
-${cases}
-  *) echo "$id" > "$id.txt" ;;
-esac
-echo "worked on $id"
-echo ORCH_DONE
-`,
-  );
-  return `sh ${file}`;
-}
 
 const convoyId = (out: string): string => /created convoy (\S+)/.exec(out)![1]!;
 

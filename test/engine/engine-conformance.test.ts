@@ -97,6 +97,13 @@ async function until(f: () => boolean, ms = 60_000): Promise<void> {
   }
 }
 
+/** An agent that hangs on `issue` the first time (until killed or stopped) and works normally after. */
+function hangsOnce(outside: string, issue: string): { agent: string; log: string; mark: string } {
+  const log = path.join(outside, 'agents.log');
+  const mark = path.join(outside, `${issue}.once`);
+  return { agent: agentScript(outside, { [issue]: `if [ ! -e ${mark} ]; then touch ${mark}; sleep 30; fi; echo ${issue} > ${issue}.txt` }, { log }), log, mark };
+}
+
 const convoyId = (out: string): string => /created convoy (\S+)/.exec(out)![1]!;
 
 function tasks(dir: string, ids: string[]): string {
@@ -134,9 +141,7 @@ describe.each(['local', 'bullmq'] as const)('engine conformance: %s', (engine) =
   it('kill -9 of a worker: its issue is redelivered and resumes from its last checkpoint (a restart, not an attempt)', async () => {
     const h = await ENGINES[engine]();
     const outside = tempDir();
-    const log = path.join(outside, 'agents.log');
-    const mark = path.join(outside, 'K.once');
-    const agent = agentScript(outside, { K: `if [ ! -e ${mark} ]; then touch ${mark}; sleep 30; fi; echo K > K.txt` }, { log });
+    const { agent, log, mark } = hangsOnce(outside, 'K');
     const id = convoyId(orch(h.repo, ['convoy', 'create', 'kill', 'K', 'L', '--epic', 'e', '--tasks', tasks(outside, ['K', 'L']), '--agent', 'command', '--command', agent]).stdout);
     const run = orchAsync(h.repo, ['convoy', 'run', id, '--workers', '2', '--poll', '0.2', ...h.runArgs], {});
     // Wait until K's first session is recorded (its checkpoint exists), then kill its worker.
@@ -193,9 +198,7 @@ describe.each(['local', 'bullmq'] as const)('engine conformance: %s', (engine) =
   it('graceful shutdown: a stopped run pauses its worker after a checkpoint; resume continues from it', async () => {
     const h = await ENGINES[engine]();
     const outside = tempDir();
-    const log = path.join(outside, 'agents.log');
-    const mark = path.join(outside, 'S.once');
-    const agent = agentScript(outside, { S: `if [ ! -e ${mark} ]; then touch ${mark}; sleep 30; fi; echo S > S.txt` }, { log });
+    const { agent, log, mark } = hangsOnce(outside, 'S');
     const id = convoyId(orch(h.repo, ['convoy', 'create', 'graceful', 'S', '--epic', 'e', '--tasks', tasks(outside, ['S']), '--agent', 'command', '--command', agent]).stdout);
     const run = orchAsync(h.repo, ['convoy', 'run', id, '--workers', '1', '--poll', '0.2', ...h.runArgs], {});
     await until(() => existsSync(mark) && (orch(h.repo, ['convoy', 'show', id, '--json']).json() as unknown as Shown).issues[0]!.sessionIds.length === 1);
