@@ -56,8 +56,16 @@ export async function run(o: Opts, [id = '']: string[]): Promise<number> {
   }
   writeJsonAtomic(runnerFile(dir), { pid: process.pid, startedAt: new Date().toISOString(), workers });
   const stop = new AbortController();
-  process.on('SIGTERM', () => stop.abort());
-  process.on('SIGINT', () => stop.abort());
+  // First signal: stop the workers cleanly (they pause after a checkpoint). Second: leave now;
+  // everything decided is in the journal, and `convoy resume` takes over what still runs.
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (!stop.signal.aborted) return stop.abort();
+    note(`convoy ${convoy.id}: ${sig} again, leaving without waiting for the workers; resume with orch convoy resume ${convoy.id}`);
+    rmSync(runnerFile(dir), { force: true });
+    process.exit(sig === 'SIGINT' ? 130 : 143);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
   const pollMs = Math.max(50, Number(o.poll) * 1000);
   let remoteEngine: Awaited<ReturnType<typeof openBullmqDispatch>> | null = null;
   try {
