@@ -41,10 +41,31 @@ export async function openBullmqDispatch(o: { repo: RepoInfo; convoy: Convoy; re
 }> {
   const remote = await remoteAddress(o.repo, o.remote);
   const { redis, check } = await connectRedis(o.redisUrl);
-  const publish = async (): Promise<void> => {
-    await ensureIntegration(o.repo, o.convoy);
+  // One fetch per finished job: its branch and the sessions it ran (only that worker wrote them).
+  const collect = async (job: WorkerJob, sessionIds: string[]): Promise<void> => {
+    const sessions = sessionIds.map((id) => `refs/orchestration/${job.epicId}/sessions/${id}:refs/orchestration/${job.epicId}/sessions/${id}`);
+    const branch = `+refs/heads/${job.branch}:refs/orch-hub/${job.branch}`;
+    let f = await git(o.repo.top, ['fetch', '-q', '--no-tags', '--no-write-fetch-head', remote, branch, ...sessions], { allowFail: true });
+    if (f.code !== 0 && sessions.length) {
+      // A session a lost worker reported but never pushed: take the branch, and whatever sessions are there.
+      f = await git(o.repo.top, ['fetch', '-q', '--no-tags', '--no-write-fetch-head', remote, branch], { allowFail: true });
+      if (f.code === 0) await syncNamespace(o.repo, remote, { fetch: true, push: false });
+    }
+    if (f.code !== 0) throw new OrchError('git_failed', `cannot fetch ${job.branch} from ${remote}: ${f.stderr.trim().split('\n').at(-1) ?? ''}`);
+    const sha = (await gitText(o.repo.top, ['rev-parse', `refs/orch-hub/${job.branch}`])).trim();
+    // update-ref, not fetch: the branch may be checked out in the review's worktree, which follows.
+    await git(o.repo.top, ['update-ref', `refs/heads/${job.branch}`, sha]);
+    const wt = worktreePath(o.repo, o.convoy, job.issue.id);
+    if (existsSync(wt)) await git(wt, ['reset', '-q', '--hard', sha], { allowFail: true });
+  };
+  // After a merge, workers only need the new integration tip.
+  const pushIntegration = async (): Promise<void> => {
     const p = await git(o.repo.top, ['push', '-q', remote, `+refs/heads/${o.convoy.integrationBranch}:refs/heads/${o.convoy.integrationBranch}`], { allowFail: true });
     if (p.code !== 0) throw new OrchError('git_failed', `cannot push ${o.convoy.integrationBranch} to ${remote}: ${p.stderr.trim().split('\n').at(-1) ?? ''}`, { hint: 'the workers fetch from this remote: check the address and access' });
+  };
+  const publish = async (): Promise<void> => {
+    await ensureIntegration(o.repo, o.convoy);
+    await pushIntegration();
     await syncNamespace(o.repo, remote, { fetch: true, push: true });
   };
   try {
@@ -56,17 +77,6 @@ export async function openBullmqDispatch(o: { repo: RepoInfo; convoy: Convoy; re
     throw e;
   }
   let engine: BullmqEngine | null = null;
-  const collect = async (job: WorkerJob): Promise<void> => {
-    const f = await git(o.repo.top, ['fetch', '-q', '--no-tags', remote, `+refs/heads/${job.branch}:refs/orch-hub/${job.branch}`], { allowFail: true });
-    if (f.code === 0) {
-      const sha = (await gitText(o.repo.top, ['rev-parse', `refs/orch-hub/${job.branch}`])).trim();
-      // update-ref, not fetch: the branch may be checked out in the review's worktree, which follows.
-      await git(o.repo.top, ['update-ref', `refs/heads/${job.branch}`, sha]);
-      const wt = worktreePath(o.repo, o.convoy, job.issue.id);
-      if (existsSync(wt)) await git(wt, ['reset', '-q', '--hard', sha], { allowFail: true });
-    }
-    await syncNamespace(o.repo, remote, { fetch: true, push: false });
-  };
   return {
     remote,
     warnings: check.warnings,
@@ -74,7 +84,7 @@ export async function openBullmqDispatch(o: { repo: RepoInfo; convoy: Convoy; re
       engine = new BullmqEngine({ redis, queue: o.queue, signals, collect, ...(o.pollMs ? { pollMs: o.pollMs } : {}) });
       return engine;
     },
-    publish,
+    publish: pushIntegration,
     async close() {
       await engine?.close();
       redis.disconnect();

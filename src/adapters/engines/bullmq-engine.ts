@@ -10,7 +10,7 @@ export interface BullmqEngineOptions {
   queue: string;
   signals: EngineSignals;
   /** Bring the job's branch and sessions from the shared remote before the merge queue sees it. */
-  collect(job: WorkerJob): Promise<void>;
+  collect(job: WorkerJob, sessionIds: string[]): Promise<void>;
   pollMs?: number;
 }
 
@@ -160,12 +160,12 @@ export class BullmqEngine implements Engine {
         if (state === 'completed' && j) {
           const r = j.returnvalue;
           for (const s of r.sessionIds) await this.progress(id, { sessionId: s });
-          await this.o.collect(t.job);
+          await this.o.collect(t.job, [...t.sessions]);
           this.end(id, t, { code: 0, done: r.done, costUsd: r.costUsd, summary: r.summary, discovered: r.discovered });
         } else if (state === 'failed' || state === 'gone') {
           const reason = j?.failedReason ?? 'the job was removed from the queue';
           const sessions = j && typeof j.progress === 'object' && j.progress !== null ? (j.progress as { sessionId?: string }).sessionId : undefined;
-          if (sessions) await this.o.collect(t.job).catch(() => undefined); // keep what the failed run checkpointed
+          if (sessions) await this.o.collect(t.job, [...t.sessions]).catch(() => undefined); // keep what the failed run checkpointed
           this.end(id, t, { code: 1, done: false, costUsd: null, summary: `job failed: ${reason}`, discovered: [] });
         }
       }
