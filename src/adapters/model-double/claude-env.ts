@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -15,7 +15,7 @@ export interface ClaudeDoubleEnvOptions {
   configDir?: string;
   /** Claude Code's own API retries; 0 makes a scripted 5xx end the run at once instead of backing off. */
   maxRetries?: number;
-  /** Environment to start from: PATH, HOME, … Defaults to the current process's PATH and HOME only. */
+  /** Environment to start from: PATH, HOME, … Defaults to the current PATH, an empty HOME in the config dir and a git identity. */
   base?: NodeJS.ProcessEnv;
   extra?: NodeJS.ProcessEnv;
 }
@@ -36,7 +36,15 @@ export function claudeDoubleEnv(opts: ClaudeDoubleEnvOptions): ClaudeDoubleEnv {
   const owned = opts.configDir === undefined;
   const configDir = opts.configDir ?? mkdtempSync(join(tmpdir(), 'orch-claude-config-'));
   // Credentials or endpoints from the caller's shell must not leak into a run meant for the double.
-  const base = Object.fromEntries(Object.entries(opts.base ?? { PATH: process.env.PATH, HOME: process.env.HOME }).filter(([k]) => !LEAKY.has(k)));
+  // An empty HOME by default: Claude Code's first Bash call snapshots the login shell, and a heavy
+  // profile (pyenv init: 2.7 s here) then looks like a stalled model to a short stall timeout.
+  const home = join(configDir, 'home');
+  mkdirSync(home, { recursive: true });
+  const base = Object.fromEntries(
+    Object.entries(opts.base ?? { PATH: process.env.PATH, HOME: home, GIT_AUTHOR_NAME: 'orch double', GIT_AUTHOR_EMAIL: 'double@localhost', GIT_COMMITTER_NAME: 'orch double', GIT_COMMITTER_EMAIL: 'double@localhost', NO_UPDATE_NOTIFIER: '1' }).filter(
+      ([k]) => !LEAKY.has(k),
+    ),
+  );
   const env: NodeJS.ProcessEnv = {
     ...base,
     ANTHROPIC_BASE_URL: opts.baseUrl,
