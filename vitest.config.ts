@@ -1,8 +1,11 @@
 import { defineConfig } from 'vitest/config';
 
-// The engine suites start redis-server, several `orch worker` processes and convoy runners at
-// once; they run as their own group after the rest, so the timing promises other tests check
-// (a hook answers in < 2 s, reviewer timeouts) are not measured on a machine they overload.
+// Suites that start many processes at once (redis-server, several `orch worker`s, three real
+// Claude Code workers) run after the rest, one file at a time, so the timing promises other tests
+// check (a hook answers in < 2 s, reviewer timeouts, witness thresholds) are not measured on a
+// machine they overload.
+const HEAVY = ['test/engine/**/*.test.ts', 'test/e2e/convoy-claude-mixed.test.ts'];
+
 export default defineConfig({
   test: {
     testTimeout: 60_000,
@@ -11,8 +14,8 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     projects: [
-      { extends: true, test: { name: 'core', include: ['src/**/*.test.ts', 'test/**/*.test.ts'], exclude: ['test/engine/**', 'node_modules/**', 'dist/**'], sequence: { groupOrder: 0 } } },
-      { extends: true, test: { name: 'engine', include: ['test/engine/**/*.test.ts'], sequence: { groupOrder: 1 } } },
+      { extends: true, test: { name: 'core', include: ['src/**/*.test.ts', 'test/**/*.test.ts'], exclude: [...HEAVY, 'node_modules/**', 'dist/**'], sequence: { groupOrder: 0 } } },
+      { extends: true, test: { name: 'heavy', include: HEAVY, fileParallelism: false, sequence: { groupOrder: 1 } } },
     ],
   },
 });
