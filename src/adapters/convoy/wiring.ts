@@ -54,7 +54,6 @@ export function openTracker(ref: TrackerRef, cwd: string): Tracker {
   }
 }
 
-export const progressFile = (repo: RepoInfo, convoyId: string, workerId: string): string => path.join(convoyDir(repo, convoyId), 'workers', `${workerId}.json`);
 
 export interface ConvoyWiring {
   deps: CoreDeps;

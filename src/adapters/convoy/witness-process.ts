@@ -10,7 +10,7 @@ import type { RepoInfo } from '../git/repo.ts';
 import { groupAlive, stopGroup } from '../process/run.ts';
 import { pidAlive, readLiveAt } from '../run-state.ts';
 import type { GitConvoyStore } from '../store/convoy-store.ts';
-import { progressFile } from './wiring.ts';
+import { progressFile } from './worktrees.ts';
 import { convoyDir } from './worktrees.ts';
 
 export const witnessFile = (repo: RepoInfo, convoyId: string): string => path.join(convoyDir(repo, convoyId), 'witness.json');

@@ -13,7 +13,7 @@ import type { RepoInfo } from '../git/repo.ts';
 import { DEFAULT_SECRET_PATTERNS, secretPathspecs } from '../git/secrets.ts';
 import { createAgent, runPorts } from '../run-wiring.ts';
 import { GitConvoyStore } from '../store/convoy-store.ts';
-import { progressFile } from './wiring.ts';
+import { progressFile } from './worktrees.ts';
 
 /** orch run's loop on one issue, in the issue's worktree (`repo`); the branch gets the work. */
 export async function workIssue(o: { deps: CoreDeps; repo: RepoInfo; job: WorkerJob; stop: AbortSignal; onSession: (sessionId: string) => Promise<void> }): Promise<Omit<WorkerExit, 'code'>> {

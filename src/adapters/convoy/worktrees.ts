@@ -8,6 +8,8 @@ import { git, gitText } from '../git/git.ts';
 import type { RepoInfo } from '../git/repo.ts';
 
 export const convoyDir = (repo: RepoInfo, convoyId: string): string => path.join(repo.commonDir, 'orch', 'convoys', convoyId);
+/** A worker's live progress (pid, last write): its heartbeat for the witness. */
+export const progressFile = (repo: RepoInfo, convoyId: string, workerId: string): string => path.join(convoyDir(repo, convoyId), 'workers', `${workerId}.json`);
 export const issueBranch = (convoy: Convoy, issueId: string): string => `orch/${convoy.id}/${issueId}`;
 /**
  * Worker worktrees live next to the repository (`<repo>.orch-worktrees/<convoy>/<issue>`), not

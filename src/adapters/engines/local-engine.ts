@@ -5,6 +5,7 @@ import type { Engine, EngineLimits, EngineSignals } from '../../core/convoy/engi
 import type { RunningWorker, WorkerExit } from '../../core/convoy/runner.ts';
 import type { WorkerJob } from '../../schema/worker-job.ts';
 import { ORCH_BIN, parseWorkerLines } from '../convoy/worker-protocol.ts';
+import { progressFile } from '../convoy/worktrees.ts';
 import type { RepoInfo } from '../git/repo.ts';
 import { groupAlive, stopGroup } from '../process/run.ts';
 
@@ -67,7 +68,7 @@ export class LocalEngine implements Engine {
         child = this.start(job, cwd, end.lastSession ?? job.previousSessionId);
       }
     })();
-    const progress = path.join(this.o.dir(job), 'workers', `${job.workerId}.json`);
+    const progress = progressFile(this.o.repo, job.convoyId, job.workerId);
     const w: RunningWorker = {
       workerId: job.workerId,
       issueId: job.issue.id,

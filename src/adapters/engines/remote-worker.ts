@@ -6,7 +6,7 @@ import { OrchError } from '../../core/errors.ts';
 import { parseWorkerJob, type WorkerJob } from '../../schema/worker-job.ts';
 import { fenceSession } from '../convoy/fence.ts';
 import { ORCH_BIN, WORKER_SESSION_PREFIX, parseWorkerLines } from '../convoy/worker-protocol.ts';
-import { convoyDir } from '../convoy/worktrees.ts';
+import { progressFile } from '../convoy/worktrees.ts';
 import { git } from '../git/git.ts';
 import { openRepo } from '../git/repo.ts';
 import { restoreSnapshot } from '../git/restore.ts';
@@ -68,17 +68,17 @@ export async function startRemoteWorker(o: RemoteWorkerOptions): Promise<{ close
     if (bjob.stalledCounter > bjob.data.limits.maxRestarts) throw new UnrecoverableError(`its worker was lost ${bjob.stalledCounter} times; restart cap ${bjob.data.limits.maxRestarts} reached`);
     const remote = o.repo ?? job.remote;
     if (!remote) throw new UnrecoverableError('the job names no repository to clone');
-    const reportedEarlier = (bjob.progress as { sessionId?: string } | null)?.sessionId ?? null;
+    // The last session a lost worker reported (a redelivered job), kept in the job's progress.
+    const reported = (bjob.progress as { sessionId?: string } | null)?.sessionId ?? null;
     const pulse = (sessionId: string | null): Promise<void> => bjob.updateProgress({ sessionId, at: new Date().toISOString() }).catch(() => undefined);
-    await pulse(reportedEarlier); // taken: the dispatcher's witness counts from now (a cold clone takes a while)
+    await pulse(reported); // taken: the dispatcher's witness counts from now (a cold clone takes a while)
     const clone = path.join(o.dir, 'repo');
     const wt = path.join(o.dir, 'jobs', bjob.id!);
     await serial(() => prepare(clone, wt, remote, job));
-    await pulse(reportedEarlier);
+    await pulse(reported);
     o.log(`job ${bjob.id}: ${job.issue.id} (attempt ${job.attempt}${bjob.stalledCounter ? `, redelivered ${bjob.stalledCounter}×` : ''}) in ${wt}`);
     const { deps, repo } = await openGitDeps(wt);
-    // Redelivered: the last session the lost worker reported is fenced and its work-in-progress restored.
-    const reported = reportedEarlier;
+    // Redelivered: that session is fenced and its work-in-progress restored.
     const previous = reported ?? job.previousSessionId;
     if (reported) {
       await fenceSession(deps, job.epicId, reported, 'superseded: its worker was lost and the job redelivered');
@@ -99,10 +99,10 @@ export async function startRemoteWorker(o: RemoteWorkerOptions): Promise<{ close
       for (const l of b.toString().split('\n')) {
         if (!l.startsWith(WORKER_SESSION_PREFIX)) continue;
         sessions.push(l.slice(WORKER_SESSION_PREFIX.length).trim());
-        void bjob.updateProgress({ sessionId: sessions.at(-1), at: new Date().toISOString() }).catch(() => undefined);
+        void pulse(sessions.at(-1) ?? null);
       }
     });
-    const progressPath = path.join(convoyDir(repo, job.convoyId), 'workers', `${job.workerId}.json`);
+    const progressPath = progressFile(repo, job.convoyId, job.workerId);
     let lastBeat = 0;
     let lastPush = 0;
     let cancelled = false;
