@@ -99,6 +99,21 @@ describe('claude-code adapter (real CLI)', () => {
     expect(await groupGone(pid ?? 0)).toBe(true);
   });
 
+  it('a slow tool call is not a stall; a tool outliving its own allowance is', async () => {
+    rig = await startClaudeDouble({ turns: [turn.bash('sleep 3; echo slept'), turn.text('done')] });
+    const slow = await rig.launch('sleep', { limits: { stallMs: 1500, timeoutMs: 60_000 }, allowedTools: ['Bash'] });
+    expect(slow.outcome).toMatchObject({ ok: true, failure: null });
+    expect(rig.double.turns()).toHaveLength(2);
+    await rig.close();
+
+    rig = await startClaudeDouble({ turns: [turn.bash('sleep 60'), turn.text('never')] });
+    const started = Date.now();
+    const hung = await rig.launch('sleep', { limits: { stallMs: 1000, toolStallMs: 2500, timeoutMs: 60_000 }, allowedTools: ['Bash'] });
+    expect(hung.outcome).toMatchObject({ ok: false, failure: 'stalled' });
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(await groupGone(hung.pid ?? 0)).toBe(true);
+  });
+
   it('a wall-clock timeout kills the process group too', async () => {
     rig = await startClaudeDouble({ turns: [turn.hang('before')] });
     const { outcome, pid } = await rig.launch('hang please', { limits: { timeoutMs: 1500 } });

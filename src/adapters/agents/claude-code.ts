@@ -63,7 +63,7 @@ async function launchClaude(req: LaunchRequest, opts: ClaudeCodeOptions): Promis
   let result: ClaudeResult | null = null;
   let sessionId: string | null = session.id;
 
-  const stall = stallWatch(req.limits.stallMs);
+  const stall = stallWatch(req.limits.stallMs, req.limits.toolStallMs);
   const signal = req.signal ? AbortSignal.any([req.signal, stall.signal]) : stall.signal;
   const r = await run(bin, buildClaudeArgs(req), {
     cwd: req.cwd,
@@ -79,6 +79,8 @@ async function launchClaude(req: LaunchRequest, opts: ClaudeCodeOptions): Promis
       const parsed = parseStreamJsonLine(line);
       for (const e of parsed.events) {
         if (e.type === 'init' && e.agentSessionId !== '') sessionId = e.agentSessionId;
+        if (e.type === 'tool_use') stall.toolStarted(e.id);
+        if (e.type === 'tool_result') stall.toolEnded(e.toolUseId);
         emit(e);
       }
       if (parsed.result) result = parsed.result;
@@ -102,16 +104,28 @@ async function launchClaude(req: LaunchRequest, opts: ClaudeCodeOptions): Promis
   return outcome;
 }
 
-/** Fires when no stdout arrived for `stallMs`; aborting makes the runner kill the process group. */
-function stallWatch(stallMs: number | undefined): { signal: AbortSignal; touch(): void; stop(): void; readonly fired: boolean } {
+/** A tool call may run this long without output before it counts as a stall (Claude Code's Bash tool caps a command at 10 min). */
+export const DEFAULT_TOOL_STALL_MS = 10 * 60_000;
+
+/**
+ * Fires when no stdout arrived for `stallMs`; aborting makes the runner kill the process group.
+ * Claude Code prints nothing while a tool runs (a test suite, a build), so while a tool call is
+ * outstanding the allowance is `toolStallMs` instead: a slow tool is not a stalled model.
+ */
+function stallWatch(
+  stallMs: number | undefined,
+  toolStallMs: number | undefined,
+): { signal: AbortSignal; touch(): void; toolStarted(id: string): void; toolEnded(id: string): void; stop(): void; readonly fired: boolean } {
   const ac = new AbortController();
+  const openTools = new Set<string>();
   let last = Date.now();
   let fired = false;
+  const allowance = (): number => (openTools.size > 0 ? Math.max(stallMs ?? 0, toolStallMs ?? DEFAULT_TOOL_STALL_MS) : (stallMs ?? 0));
   const timer =
     stallMs === undefined
       ? undefined
       : setInterval(() => {
-          if (Date.now() - last < stallMs) return;
+          if (Date.now() - last < allowance()) return;
           fired = true;
           clearInterval(timer);
           ac.abort();
@@ -119,6 +133,8 @@ function stallWatch(stallMs: number | undefined): { signal: AbortSignal; touch()
   return {
     signal: ac.signal,
     touch: () => (last = Date.now()),
+    toolStarted: (id) => openTools.add(id),
+    toolEnded: (id) => openTools.delete(id),
     stop: () => { clearInterval(timer); },
     get fired() {
       return fired;

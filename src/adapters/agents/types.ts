@@ -57,6 +57,8 @@ export interface AgentLimits {
   timeoutMs?: number;
   /** Kill it when no output arrives for this long. */
   stallMs?: number;
+  /** The allowance instead while a tool call runs (no output is expected then); default 10 min. */
+  toolStallMs?: number;
 }
 
 export interface LaunchRequest {
