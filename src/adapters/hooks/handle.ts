@@ -24,7 +24,8 @@ import { readTranscriptDelta } from './transcript-delta.ts';
 export interface HookRuntime {
   deps: CoreDeps;
   gitDir: string;
-  prices: PriceTable;
+  /** Loaded only when there is a transcript delta to price (the table costs start-up time). */
+  prices(): Promise<PriceTable>;
   /** The epic from `.orch/config.yaml` / ORCH_EPIC (read lazily: PreToolUse of an unbound repo stays cheap). */
   boundEpic(): Promise<string | null>;
   /** Runs writes that must finish together (checkpoint, then state): the 2 s guard waits for them. */
@@ -119,7 +120,8 @@ async function current(input: HookInput, rt: HookRuntime): Promise<{ state: Hook
 
 async function pendingCost(input: HookInput, state: HookState, rt: HookRuntime): Promise<{ delta: CostDelta; offsets: Record<string, number> }> {
   const read = await readTranscriptDelta(input.transcript_path, state.offsets);
-  return { delta: chargeNewCalls(read.records, state.seen, rt.prices), offsets: read.offsets };
+  const prices: PriceTable = read.records.length === 0 ? { price: () => ({ usd: null, reason: 'nothing to price' }) } : await rt.prices();
+  return { delta: chargeNewCalls(read.records, state.seen, prices), offsets: read.offsets };
 }
 
 async function record(event: 'PreCompact' | 'Stop' | 'SessionEnd', input: HookInput, rt: HookRuntime): Promise<void> {

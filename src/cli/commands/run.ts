@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ORCH_BIN } from '../../adapters/package-root.ts';
 import { clearLive, logsDir, readLive, reapDeadRun, writeJsonAtomic, liveFile, pidAlive, type LiveRun } from '../../adapters/run-state.ts';
 import { createAgent, parseAgentChoice, runPorts } from '../../adapters/run-wiring.ts';
 import { OrchError } from '../../core/errors.ts';
@@ -76,9 +76,8 @@ function runArgv(o: RunCliOptions, task: string): string[] {
 
 /** Detach a copy of this run; its output goes to a log file. */
 function launchBackground(o: RunCliOptions, task: string, logPath: string): number {
-  const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bin/orch.js');
   const fd = openSync(logPath, 'a');
-  const child = spawn(process.execPath, [bin, 'run', ...runArgv(o, task)], {
+  const child = spawn(process.execPath, [ORCH_BIN, 'run', ...runArgv(o, task)], {
     cwd: o.cwd ?? process.cwd(),
     detached: true,
     stdio: ['ignore', fd, fd],

@@ -2,13 +2,12 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, realpathSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ORCH_BIN } from '../../adapters/package-root.ts';
 import { createClaudeCodeAdapter } from '../../adapters/agents/claude-code.ts';
 import { claudeDoubleEnv, startModelDouble } from '../../adapters/model-double/index.ts';
 import { money, table } from '../render/format.ts';
 import { DEMO_BUDGET, DEMO_EPIC, DEMO_TASK, KILL_AT_TURN, demoScenario } from './scenario.ts';
 
-const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bin/orch.js');
 type Say = (line: string) => void;
 
 function makeRepo(): string {
@@ -27,7 +26,7 @@ function makeRepo(): string {
 
 /** Run the CLI as a child (the model double lives in this process, so never block the loop). */
 function orchChild(dir: string, env: NodeJS.ProcessEnv, args: string[], say: Say): { done: Promise<number>; pid: number } {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [ORCH_BIN, ...args], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const relay = (b: Buffer): void => {
     for (const l of b.toString().split('\n')) if (l.trim()) say(`    │ ${l.replace(/\r/g, '')}`);
   };
@@ -80,7 +79,7 @@ export async function runDemo(say: Say): Promise<number> {
     const second = orchChild(dir, env, ['run', '--epic', DEMO_EPIC, DEMO_TASK], say);
     const code = await second.done;
     say('');
-    const status = JSON.parse(spawnSync(process.execPath, [BIN, 'session', 'status', '--epic', DEMO_EPIC, '--json'], { cwd: dir, env, encoding: 'utf8' }).stdout) as {
+    const status = JSON.parse(spawnSync(process.execPath, [ORCH_BIN, 'session', 'status', '--epic', DEMO_EPIC, '--json'], { cwd: dir, env, encoding: 'utf8' }).stdout) as {
       budget: { spent: number; budget: number };
       sessions: { sessionNumber: number; status: string; costUsd: number }[];
     };

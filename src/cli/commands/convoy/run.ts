@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ORCH_BIN } from '../../../adapters/package-root.ts';
 import { convoyPorts, convoySpent } from '../../../adapters/convoy/wiring.ts';
 import { openBullmqDispatch } from '../../../adapters/engines/bullmq-dispatch.ts';
 import { convoyDir, pruneWorktrees } from '../../../adapters/convoy/worktrees.ts';
@@ -42,10 +42,9 @@ export async function run(o: Opts, [id = '']: string[]): Promise<number> {
     throw new OrchError('lock_held', `convoy ${convoy.id} is already being run (pid ${other.pid})`, { hint: `watch it with orch convoy attach ${convoy.id}; stop it with orch convoy stop ${convoy.id}` });
   }
   if (o.background) {
-    const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../bin/orch.js');
     const log = path.join(dir, 'runner.log');
     const engineArgs = o.engine === 'bullmq' ? ['--engine', 'bullmq', '--redis', o.redis!, '--queue', o.queue, ...(o.remote ? ['--remote', o.remote] : [])] : [];
-    const child = spawn(process.execPath, [bin, 'convoy', 'run', convoy.id, '--workers', String(workers), '--poll', o.poll, ...engineArgs, ...(o.cwd ? ['--cwd', o.cwd] : [])], {
+    const child = spawn(process.execPath, [ORCH_BIN, 'convoy', 'run', convoy.id, '--workers', String(workers), '--poll', o.poll, ...engineArgs, ...(o.cwd ? ['--cwd', o.cwd] : [])], {
       cwd: o.cwd ?? process.cwd(),
       detached: true,
       stdio: ['ignore', openSync(log, 'a'), openSync(log, 'a')],

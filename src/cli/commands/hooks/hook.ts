@@ -12,10 +12,9 @@ import { appendHookLog } from '../../../adapters/hooks/state-file.ts';
 import { isOrchError } from '../../../core/errors.ts';
 import { parseHookInput } from '../../../core/hooks/input.ts';
 import { isHookEvent, HOOK_EVENTS } from '../../../core/hooks/settings.ts';
-import type { PriceTable } from '../../../core/prices/price-table.ts';
 import type { CommonOptions } from '../../io.ts';
 
-/** Below Claude Code's patience and the 2 s promise, with room for process exit. */
+/** Below Claude Code's patience and the 2 s promise, with room for process exit; counted from process start. */
 const DEADLINE_MS = Number(process.env.ORCH_HOOK_DEADLINE_MS) || 1800;
 
 async function readStdin(): Promise<string> {
@@ -44,30 +43,34 @@ export async function run(o: CommonOptions, args: string[]): Promise<number> {
     }
   };
 
+  const opening = openRepo(cwd).catch(() => null);
   let inCritical = 0;
   let late = false;
   const giveUp = async (): Promise<never> => {
+    // A deadline reached during start-up still logs to the repository: its git dir comes in one call.
+    if (gitDir === null) gitDir = (await Promise.race([opening, new Promise<null>((r) => setTimeout(() => r(null), 150))]))?.gitDir ?? null;
     await log('error', `gave up after ${DEADLINE_MS} ms without an answer (nothing half-written)`);
     process.exit(0); // pending git calls must not hold up the user's Claude Code session
   };
+  // performance.now() is the time since this process started: Node's own start-up counts against the 2 s.
   const timer = setTimeout(() => {
     late = true;
     if (inCritical === 0) void giveUp();
-  }, DEADLINE_MS);
+  }, Math.max(0, DEADLINE_MS - performance.now()));
 
   try {
-    gitDir = await openRepo(cwd).then((r) => r.gitDir, () => null);
+    const here = await opening;
+    gitDir = here?.gitDir ?? null;
     const text = await readStdin();
     if (!isHookEvent(event)) throw new Error(`unknown hook event ${JSON.stringify(event)}; orch handles ${HOOK_EVENTS.join(', ')}`);
     const input = parseHookInput(text, event);
-    const { deps, repo } = await openGitDeps(o.cwd ? cwd : input.cwd);
+    const repoDir = o.cwd ? cwd : path.resolve(input.cwd);
+    const { deps, repo } = await openGitDeps(repoDir, here !== null && repoDir === cwd ? { repo: here } : {});
     gitDir = repo.gitDir;
-    let prices: PriceTable | null = null;
-    if (event !== 'SessionStart') prices = (await import('../../../adapters/prices/genai-prices.ts')).genaiPriceTable();
     const rt: HookRuntime = {
       deps,
       gitDir,
-      prices: prices ?? { price: () => ({ usd: null, reason: 'no price table at SessionStart' }) },
+      prices: async () => (await import('../../../adapters/prices/genai-prices.ts')).genaiPriceTable(),
       boundEpic: async () => (await boundEpic(input.cwd, process.env))?.epicId ?? null,
       critical: async (fn) => {
         inCritical++;

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ORCH_BIN } from '../../../adapters/package-root.ts';
 import { openTracker } from '../../../adapters/convoy/wiring.ts';
 import { witnessFile, witnessPass, witnessRunning } from '../../../adapters/convoy/witness-process.ts';
 import { CONVOY_EVENT } from '../../../core/convoy/events.ts';
@@ -46,8 +46,7 @@ export async function run(o: Opts, [id = '']: string[]): Promise<number> {
     }
     mkdirSync(convoyDir(repo, convoy.id), { recursive: true });
     const log = path.join(convoyDir(repo, convoy.id), 'witness.log');
-    const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../bin/orch.js');
-    const child = spawn(process.execPath, [bin, 'witness', 'start', convoy.id, '--foreground', '--poll-interval', String(poll), ...(o.cwd ? ['--cwd', o.cwd] : [])], {
+    const child = spawn(process.execPath, [ORCH_BIN, 'witness', 'start', convoy.id, '--foreground', '--poll-interval', String(poll), ...(o.cwd ? ['--cwd', o.cwd] : [])], {
       cwd: o.cwd ?? process.cwd(),
       detached: true,
       stdio: ['ignore', openSync(log, 'a'), openSync(log, 'a')],
