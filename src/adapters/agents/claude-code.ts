@@ -107,10 +107,14 @@ async function launchClaude(req: LaunchRequest, opts: ClaudeCodeOptions): Promis
 /** A tool call may run this long without output before it counts as a stall (Claude Code's Bash tool caps a command at 10 min). */
 export const DEFAULT_TOOL_STALL_MS = 10 * 60_000;
 
+/** Before its first line Claude Code starts up (settings, MCP servers, plugins): slow on a busy machine, not a stall. */
+const STARTUP_STALL_MS = 30_000;
+
 /**
  * Fires when no stdout arrived for `stallMs`; aborting makes the runner kill the process group.
  * Claude Code prints nothing while a tool runs (a test suite, a build), so while a tool call is
- * outstanding the allowance is `toolStallMs` instead: a slow tool is not a stalled model.
+ * outstanding the allowance is `toolStallMs` instead: a slow tool is not a stalled model. Before
+ * the first line it is at least STARTUP_STALL_MS.
  */
 function stallWatch(
   stallMs: number | undefined,
@@ -119,8 +123,12 @@ function stallWatch(
   const ac = new AbortController();
   const openTools = new Set<string>();
   let last = Date.now();
+  let started = false;
   let fired = false;
-  const allowance = (): number => (openTools.size > 0 ? Math.max(stallMs ?? 0, toolStallMs ?? DEFAULT_TOOL_STALL_MS) : (stallMs ?? 0));
+  const allowance = (): number => {
+    if (!started) return Math.max(stallMs ?? 0, STARTUP_STALL_MS);
+    return openTools.size > 0 ? Math.max(stallMs ?? 0, toolStallMs ?? DEFAULT_TOOL_STALL_MS) : (stallMs ?? 0);
+  };
   const timer =
     stallMs === undefined
       ? undefined
@@ -132,7 +140,10 @@ function stallWatch(
         }, Math.max(20, Math.min(1000, Math.floor(stallMs / 4))));
   return {
     signal: ac.signal,
-    touch: () => (last = Date.now()),
+    touch: () => {
+      last = Date.now();
+      started = true;
+    },
     toolStarted: (id) => openTools.add(id),
     toolEnded: (id) => openTools.delete(id),
     stop: () => { clearInterval(timer); },
