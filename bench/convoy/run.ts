@@ -1,6 +1,6 @@
 // A convoy of N issues worked by an instant command agent, with 8 workers and with 1; no gates.
 // Prints the orchestration overhead per issue and the speed-up.
-// usage: npx tsx bench/convoy/run.ts [--issues 100] [--workers 8]
+// usage: npx tsx bench/convoy/run.ts [--issues 100] [--workers 8] [--poll SECONDS (the runner's tick; a worker's exit wakes it at once)]
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -8,7 +8,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fmt } from '../lib/stats.ts';
 
-const { values } = parseArgs({ options: { issues: { type: 'string', default: '100' }, workers: { type: 'string', default: '8' } } });
+const { values } = parseArgs({ options: { issues: { type: 'string', default: '100' }, workers: { type: 'string', default: '8' }, poll: { type: 'string', default: '1' } } });
 const N = Number(values.issues);
 const W = Number(values.workers);
 const ORCH = path.resolve(import.meta.dirname, '../../bin/orch.js');
@@ -31,7 +31,7 @@ function convoyWall(workers: number): { ms: number; done: number } {
     const id = /created convoy (\S+)/.exec(created.stdout)?.[1];
     if (!id) throw new Error(created.stderr);
     const t = process.hrtime.bigint();
-    const run = spawnSync(process.execPath, [ORCH, 'convoy', 'run', id, '--workers', String(workers), '--poll', '0.05', '--json'], { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 26 });
+    const run = spawnSync(process.execPath, [ORCH, 'convoy', 'run', id, '--workers', String(workers), '--poll', values.poll, '--json'], { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 26 });
     const ms = Number(process.hrtime.bigint() - t) / 1e6;
     const res = JSON.parse(run.stdout) as { done: string[] };
     return { ms, done: res.done.length };

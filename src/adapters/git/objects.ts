@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, rename, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, stat } from 'node:fs/promises';
 import { deflateSync } from 'node:zlib';
 import path from 'node:path';
 import { OrchError } from '../../core/errors.ts';
@@ -133,8 +133,26 @@ export async function casRef(repo: RepoInfo, ref: string, next: string, expected
 
 /** Current value of a ref, or null. */
 export async function readRef(repo: RepoInfo, ref: string): Promise<string | null> {
+  const loose = await readLooseRef(repo, ref);
+  if (loose !== null) return loose;
   const res = await git(repo.top, ['rev-parse', '--verify', '-q', `${ref}^{commit}`], { allowFail: true });
   return res.code === 0 ? res.stdout.toString('utf8').trim() : null;
+}
+
+/**
+ * orch's own refs (always commits) read straight from their loose ref file: a loose ref wins over
+ * packed-refs in git's own lookup, and update-ref replaces the file by rename, so a read is never
+ * torn. Saves a git process per read (runners poll, hooks run on every tool call). Anything else —
+ * packed, symbolic, a reftable repository — returns null and goes through git.
+ */
+async function readLooseRef(repo: RepoInfo, ref: string): Promise<string | null> {
+  if (!ref.startsWith('refs/orchestration/') || ref.includes('..')) return null;
+  try {
+    const text = (await readFile(path.join(repo.commonDir, ref), 'utf8')).trim();
+    return /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(text) ? text : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Read many `<rev>:<path>` objects in one `cat-file --batch`. Missing ones come back null. */

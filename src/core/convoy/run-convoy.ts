@@ -74,7 +74,7 @@ export async function runConvoy(ports: ConvoyPorts, epicId: string, convoyId: st
     if (exhausted.length) await record(exhausted.map((i) => ({ type: E.issueFailed, issueId: i.id, reason: `${i.attempts} attempts: ${i.reasons.at(-1) ?? 'not done'}` })));
     st = await fold();
 
-    const spent = await ports.spent(convoy, st);
+    const spent = convoy.budget === null ? 0 : await ports.spent(convoy, st); // no budget: nothing to share out
     const budgetLeft = convoy.budget === null || spent < convoy.budget;
     for (const id of budgetLeft ? dispatchable(convoy, st, tracked) : []) {
       if (running.size >= workers) break;

@@ -1,0 +1,50 @@
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readRef } from '../../src/adapters/git/objects.ts';
+import { openRepo } from '../../src/adapters/git/repo.ts';
+import { gitRepo } from '../support/repo.ts';
+
+// readRef reads orch's loose ref files itself; these are the cases where that must agree with git.
+describe('readRef', () => {
+  const head = (dir: string): string => execFileSync('git', ['rev-parse', 'HEAD'], { cwd: dir, encoding: 'utf8' }).trim();
+  const git = (dir: string, ...a: string[]): void => void execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...a], { cwd: dir });
+
+  it('agrees with git for loose, packed, packed-then-updated, deleted and missing refs', async () => {
+    const dir = gitRepo({ 'a.txt': 'a\n' });
+    const repo = await openRepo(dir);
+    const first = head(dir);
+    git(dir, 'update-ref', 'refs/orchestration/e/epic', first);
+    expect(await readRef(repo, 'refs/orchestration/e/epic')).toBe(first);
+
+    git(dir, 'pack-refs', '--all'); // the loose file is gone: git's packed-refs answers
+    expect(await readRef(repo, 'refs/orchestration/e/epic')).toBe(first);
+
+    git(dir, 'commit', '-q', '--allow-empty', '-m', 'second');
+    const second = head(dir);
+    git(dir, 'update-ref', 'refs/orchestration/e/epic', second); // loose again, shadowing the packed entry
+    expect(await readRef(repo, 'refs/orchestration/e/epic')).toBe(second);
+
+    git(dir, 'update-ref', '-d', 'refs/orchestration/e/epic');
+    expect(await readRef(repo, 'refs/orchestration/e/epic')).toBeNull();
+    expect(await readRef(repo, 'refs/orchestration/e/none')).toBeNull();
+    expect(await readRef(repo, 'refs/orchestration/e')).toBeNull(); // a directory of refs, not a ref
+  });
+
+  it('a loose file that is not an object id goes to git, which refuses it', async () => {
+    const dir = gitRepo({ 'a.txt': 'a\n' });
+    const repo = await openRepo(dir);
+    git(dir, 'update-ref', 'refs/orchestration/e/epic', head(dir));
+    writeFileSync(path.join(repo.commonDir, 'refs/orchestration/e/epic'), 'garbage\n');
+    expect(await readRef(repo, 'refs/orchestration/e/epic')).toBeNull();
+  });
+
+  it('from a linked worktree, the shared refs are read', async () => {
+    const dir = gitRepo({ 'a.txt': 'a\n' });
+    git(dir, 'update-ref', 'refs/orchestration/e/epic', head(dir));
+    const wt = path.join(dir, '..', `${path.basename(dir)}-wt`);
+    git(dir, 'worktree', 'add', '-q', wt);
+    expect(await readRef(await openRepo(wt), 'refs/orchestration/e/epic')).toBe(head(dir));
+  });
+});
