@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { fmt } from '../lib/stats.ts';
+import { fmt, median } from '../lib/stats.ts';
 
 const { values } = parseArgs({ options: { issues: { type: 'string', default: '100' }, workers: { type: 'string', default: '8' }, poll: { type: 'string', default: '1' } } });
 const N = Number(values.issues);
@@ -41,9 +41,21 @@ function convoyWall(workers: number): { ms: number; done: number } {
   }
 }
 
+/** A bare Node start, taken around the convoys: a yardstick for how fast this machine is today. */
+function nodeStart(): number {
+  const t = process.hrtime.bigint();
+  spawnSync(process.execPath, ['-e', '0']);
+  return Number(process.hrtime.bigint() - t) / 1e6;
+}
+
+const starts = [nodeStart(), nodeStart(), nodeStart()];
 const many = convoyWall(W);
+starts.push(nodeStart(), nodeStart(), nodeStart());
 const one = convoyWall(1);
+starts.push(nodeStart(), nodeStart(), nodeStart());
+const node = median(starts);
 console.log(`convoy of ${N} issues, instant command agent, no gates`);
 console.log(`  ${W} workers: ${fmt(many.ms)} total, ${many.done} done → ${fmt(many.ms / N)} per issue (target <= 300 ms)`);
 console.log(`  1 worker:  ${fmt(one.ms)} total, ${one.done} done → ${fmt(one.ms / N)} per issue`);
-console.log(`  speed-up ${W} workers over 1: ${(one.ms / many.ms).toFixed(2)}x (2 cores)`);
+console.log(`  speed-up ${W} workers over 1: ${(one.ms / many.ms).toFixed(2)}x (${os.cpus().length} cores)`);
+console.log(`  yardstick: node -e 0 p50 ${fmt(node)}; ${W} workers spend ${(many.ms / N / node).toFixed(1)} Node start-ups per issue`);

@@ -84,6 +84,11 @@ describe('orch convoy --require-review', () => {
     expect(run.stderr).toMatch(/Q sent back: review blocked the merge: security critical app\.js:1 SQL injection/);
     expect(run.stdout).toMatch(/finished; done 1/);
     expect(g(repo, 'show', `orch/${id}/integration:app.js`)).toMatch(/prepare/);
+    // The merge queue's review sessions belong to the convoy: its metrics count the finding and its fix.
+    const m = orch(repo, ['metrics', 'convoy', id, '--epic', 'rv', '--json'], env);
+    expect(m.code, m.stderr).toBe(0);
+    const reviewers = (m.json() as { metrics: { aggregate: { reviewers: Record<string, { raised: number; addressed: number; open: number }> } } }).metrics.aggregate.reviewers;
+    expect(reviewers.security).toMatchObject({ raised: 1, addressed: 1, open: 0 });
   }, 240_000);
 });
 

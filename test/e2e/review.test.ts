@@ -119,7 +119,11 @@ describe('orch review with the real Claude Code and the model double', () => {
     write(dir, { 'src/db.ts': '// users\nexport function find(id) {\n  const q = sql`SELECT * FROM users WHERE id = ${id}`;\n  return q;\n}\n' });
     g(dir, 'commit', '-q', '-am', 'parameterise');
     const fix = g(dir, 'rev-parse', 'HEAD').trim();
-    expect(await reviewAddressed(store, repo, 'e')).toEqual([{ findingId: critical.findingId, reviewer: 'security', commit: fix }]);
+    // No review runs after the fix: orch metrics itself finds the quoted line changed and records it addressed.
+    const metrics = orch(dir, ['metrics', 'epic', 'e', '--json'], env).json() as { metrics: { aggregate: { reviewers: Record<string, { raised: number; addressed: number }> } } };
+    expect(metrics.metrics.aggregate.reviewers.security).toMatchObject({ raised: 1, addressed: 1 });
+    const addressed = (await store.readEpicEvents('e')).filter((e) => e.type === REVIEW_EVENT.addressed);
+    expect(addressed).toEqual([expect.objectContaining({ findingId: critical.findingId, reviewer: 'security', commit: fix })]);
     expect(await reviewAddressed(deps, repo, 'e')).toEqual([]); // recorded once
 
     const d = orch(dir, ['review', 'dismiss', low.findingId, '--reason', 'intended', '--json'], env);

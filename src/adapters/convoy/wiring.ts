@@ -103,7 +103,7 @@ export function convoyPorts(o: ConvoyWiring): ConvoyPorts {
       // The review snapshots the issue's worktree: open the store there (same refs, that work tree).
       const wt = await openGitDeps(dir);
       const g = await reviewGate(wt.deps, wt.repo, convoy.epicId, base, { env: o.env });
-      return { ok: g.ok, reason: g.ok ? '' : `review blocked the merge: ${g.reason}` };
+      return { ok: g.ok, reason: g.ok ? '' : `review blocked the merge: ${g.reason}`, sessionId: g.result.sessionId };
     },
     async merge(convoy, issueId) {
       const m = await mergeIssue(o.repo, convoy, issueId, (cwd) => runProjectGates(cwd, o.deps.clock), lastGood);

@@ -11,6 +11,7 @@ import type { Convoy } from '../../schema/convoy.ts';
 import type { SessionEvent } from '../../schema/event.ts';
 import { openTracker } from '../convoy/wiring.ts';
 import { gitText } from '../git/git.ts';
+import { reviewAddressed } from '../review/wiring.ts';
 import type { RepoInfo } from '../git/repo.ts';
 import { openGitDeps } from '../open.ts';
 import { GitConvoyStore } from '../store/convoy-store.ts';
@@ -47,6 +48,8 @@ export async function collectEpic(ctx: LearningContext, epicRaw: string): Promis
     const known = await ctx.store.listEpics();
     throw new OrchError('not_found', `no epic ${epicId}`, { hint: known.length ? `known epics: ${known.slice(0, 8).join(', ')}` : 'nothing recorded yet: start with orch run --epic <id> "…"' });
   }
+  // Findings whose quoted lines a commit has changed since are marked addressed first, review or no review.
+  await reviewAddressed(ctx.deps, ctx.repo, epicId);
   const [sessionEvents, epicEvents, list] = await Promise.all([ctx.store.readEvents(epicId), ctx.store.readEpicEvents(epicId), ctx.convoys.list(epicId)]);
   const convoys = await Promise.all(list.map(async (c) => ({ id: c.id, issues: c.issues, events: await ctx.convoys.events(epicId, c.id), convoy: c })));
   return { epicId, sessionEvents, epicEvents, convoys, sessions: tips.length, budgetUsd: epic?.budget ?? null };
@@ -57,8 +60,10 @@ export async function collectConvoy(ctx: LearningContext, convoyRaw: string, epi
   const convoyId = validateId('convoy', convoyRaw);
   if (epicRaw !== undefined) validateId('epic', epicRaw);
   const convoy = await findConvoy(ctx.convoys, convoyId, epicRaw);
+  await reviewAddressed(ctx.deps, ctx.repo, convoy.epicId);
   const journal = await ctx.convoys.events(convoy.epicId, convoy.id);
-  const ids = new Set(journal.filter((e) => e.type === L_EVENT.convoySession).map((e) => String(e.orchSessionId)));
+  // Worker sessions and the merge queue's review sessions (their findings and cost are the convoy's).
+  const ids = new Set(journal.filter((e) => e.type === L_EVENT.convoySession || e.type === L_EVENT.convoyReview).map((e) => String(e.orchSessionId)));
   const [all, epicEvents, epic] = await Promise.all([ctx.store.readEvents(convoy.epicId), ctx.store.readEpicEvents(convoy.epicId), ctx.store.getEpic(convoy.epicId)]);
   return {
     epicId: convoy.epicId,

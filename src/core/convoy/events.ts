@@ -5,6 +5,7 @@ export const CONVOY_EVENT = {
   dispatched: 'convoy.dispatched', // { issueId, workerId, attempt, branch, budgetShare }
   session: 'convoy.session', // { issueId, workerId, orchSessionId }
   redelivered: 'convoy.redelivered', // { issueId, workerId, reason }: the engine started a killed worker again
+  review: 'convoy.review', // { issueId, orchSessionId, ok }: the merge queue's review session (its findings are the convoy's)
   workerExited: 'convoy.worker_exited', // { issueId, workerId, code, done, costUsd, sessionIds, summary }
   merged: 'convoy.merged', // { issueId, commit, files }
   mergeConflict: 'convoy.merge_conflict', // { issueId, files }

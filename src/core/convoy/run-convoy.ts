@@ -50,7 +50,8 @@ export async function runConvoy(ports: ConvoyPorts, epicId: string, convoyId: st
     }
     // Merge queue: one at a time, in the order issues finished.
     for (const i of [...st.issues.values()].filter((x) => x.status === 'merging')) {
-      const reviewed = convoy.requireReview && ports.review ? await ports.review(convoy, i.id) : { ok: true, reason: '' };
+      const reviewed = convoy.requireReview && ports.review ? await ports.review(convoy, i.id) : { ok: true, reason: '', sessionId: null };
+      if (reviewed.sessionId) await record([{ type: E.review, issueId: i.id, orchSessionId: reviewed.sessionId, ok: reviewed.ok }]);
       if (reviewed.ok) say(`merging ${i.id} into ${convoy.integrationBranch}`);
       const m = reviewed.ok ? await ports.merge(convoy, i.id) : ({ ok: false, kind: 'gate', files: [], reason: reviewed.reason } as const);
       if (m.ok) {

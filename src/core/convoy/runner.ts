@@ -47,7 +47,7 @@ export interface ConvoyPorts {
   /** After a dispatcher restart: the worker an engine still runs for this launch, or null (then it restarts). */
   adopt?: (input: WorkerLaunch) => Promise<RunningWorker | null>;
   /** The peer review of an issue's branch (when the convoy requires it). */
-  review?: (convoy: Convoy, issueId: string) => Promise<{ ok: boolean; reason: string }>;
+  review?: (convoy: Convoy, issueId: string) => Promise<{ ok: boolean; reason: string; sessionId: string | null }>;
   /** Merge the issue's branch into the integration branch, gates after; undo on failure. */
   merge(convoy: Convoy, issueId: string): Promise<MergeResult>;
   /** True while a standalone witness process watches this convoy (the runner then leaves it to it). */

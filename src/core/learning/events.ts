@@ -20,6 +20,7 @@ export const L_EVENT = {
   reviewAddressed: 'review.addressed', // { findingId }
   reviewDismissed: 'review.dismissed', // { findingId }
   convoySession: 'convoy.session', // { issueId, orchSessionId }
+  convoyReview: 'convoy.review', // { issueId, orchSessionId, ok }
   convoyDispatched: 'convoy.dispatched', // { issueId, attempt }
   convoyMerged: 'convoy.merged', // { issueId, files }
   convoyMergeConflict: 'convoy.merge_conflict', // { issueId, files }

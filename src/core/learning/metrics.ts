@@ -166,7 +166,7 @@ export function costSeries(events: readonly SessionEvent[]): MetricsSnapshot['co
 
 export function computeMetrics(input: MetricsInput): MetricsSnapshot {
   const rows = issueMetrics(input);
-  const inScope = input.target.type === 'epic' ? null : new Set(input.convoys.flatMap((c) => c.events.filter((e) => e.type === E.convoySession).map((e) => str(e.orchSessionId))));
+  const inScope = input.target.type === 'epic' ? null : new Set(input.convoys.flatMap((c) => c.events.filter((e) => e.type === E.convoySession || e.type === E.convoyReview).map((e) => str(e.orchSessionId))));
   const scoped = inScope ? input.sessionEvents.filter((e) => inScope.has(e.sessionId)) : input.sessionEvents;
   return {
     schemaVersion: 1,
