@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readRef } from '../../src/adapters/git/objects.ts';
+import { readHead } from '../../src/adapters/git/snapshot.ts';
 import { openRepo } from '../../src/adapters/git/repo.ts';
 import { gitRepo } from '../support/repo.ts';
 
@@ -46,5 +47,21 @@ describe('readRef', () => {
     const wt = path.join(dir, '..', `${path.basename(dir)}-wt`);
     git(dir, 'worktree', 'add', '-q', wt);
     expect(await readRef(await openRepo(wt), 'refs/orchestration/e/epic')).toBe(head(dir));
+  });
+
+  it('readHead agrees with git on a branch, detached, with the branch packed, unborn, and in a linked worktree', async () => {
+    const dir = gitRepo({ 'a.txt': 'a\n' });
+    const branch = execFileSync('git', ['branch', '--show-current'], { cwd: dir, encoding: 'utf8' }).trim();
+    expect(await readHead(await openRepo(dir))).toEqual({ head: head(dir), branch });
+    git(dir, 'pack-refs', '--all');
+    expect(await readHead(await openRepo(dir))).toEqual({ head: head(dir), branch });
+    git(dir, 'checkout', '-q', '--detach');
+    expect(await readHead(await openRepo(dir))).toEqual({ head: head(dir), branch: null });
+    git(dir, 'checkout', '-q', branch);
+    const wt = path.join(dir, '..', `${path.basename(dir)}-wt2`);
+    git(dir, 'worktree', 'add', '-q', '-b', 'side', wt);
+    expect(await readHead(await openRepo(wt))).toEqual({ head: head(dir), branch: 'side' });
+    const empty = gitRepo({});
+    expect((await readHead(await openRepo(empty))).head).toBeNull();
   });
 });

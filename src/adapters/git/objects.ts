@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { deflateSync } from 'node:zlib';
 import path from 'node:path';
 import { OrchError } from '../../core/errors.ts';
@@ -120,6 +120,8 @@ export const ZERO = (repo: RepoInfo): string => '0'.repeat(repo.objectFormat ===
  * exist). Returns false when someone else moved it first.
  */
 export async function casRef(repo: RepoInfo, ref: string, next: string, expected: string | null, reason: string): Promise<boolean> {
+  const direct = await casLooseRef(repo, ref, next, expected);
+  if (direct !== null) return direct;
   const res = await git(repo.top, [...fsyncArgs, '-c', 'core.filesRefLockTimeout=2000', 'update-ref', '-m', reason, ref, next, expected ?? ZERO(repo)], {
     allowFail: true,
   });
@@ -130,6 +132,54 @@ export async function casRef(repo: RepoInfo, ref: string, next: string, expected
   }
   throw new OrchError('git_failed', `git update-ref ${ref} failed: ${res.stderr.trim().split('\n')[0] ?? ''}`);
 }
+
+const REF_LOCK_TIMEOUT_MS = 2000; // as core.filesRefLockTimeout above
+
+/**
+ * Git's own protocol for updating a loose ref, done in-process for orch's refs (one git process
+ * fewer per checkpoint and journal append): take `<ref>.lock` with O_EXCL — git and orch writers
+ * exclude each other through it — compare the current value, write and fsync the lock, rename it
+ * over the ref. A writer killed in between leaves a lock, removed once stale as git's would be.
+ * null when the case is not the plain one (creating a ref, a packed-only ref, a ref with a reflog):
+ * git's update-ref does those.
+ */
+async function casLooseRef(repo: RepoInfo, ref: string, next: string, expected: string | null): Promise<boolean | null> {
+  if (expected === null || !ref.startsWith('refs/orchestration/') || ref.includes('..')) return null;
+  const file = path.join(repo.commonDir, ref);
+  if (await exists(path.join(repo.commonDir, 'logs', ref))) return null;
+  const lock = `${file}.lock`;
+  const deadline = Date.now() + REF_LOCK_TIMEOUT_MS;
+  let fh: FileHandle | null = null;
+  while (fh === null) {
+    try {
+      fh = await open(lock, 'wx');
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return null; // no such ref directory: nothing to update here
+      if (code !== 'EEXIST') throw e;
+      if (Date.now() > deadline) throw new OrchError('lock_held', `ref ${ref} is locked by another writer`, { hint: 'retry; a stale lock is removed automatically after 10 s' });
+      await new Promise((r) => setTimeout(r, 5 + Math.random() * 20));
+    }
+  }
+  let renamed = false;
+  try {
+    const current = await readFile(file, 'utf8').then((t) => t.trim(), () => null);
+    if (current === null) return null; // packed or deleted meanwhile: git decides
+    if (current !== expected) return false;
+    await fh.writeFile(`${next}\n`);
+    await fh.sync();
+    await fh.close();
+    fh = null;
+    await rename(lock, file);
+    renamed = true;
+    return true;
+  } finally {
+    await fh?.close().catch(() => undefined);
+    if (!renamed) await unlink(lock).catch(() => undefined);
+  }
+}
+
+const exists = (p: string): Promise<boolean> => stat(p).then(() => true, () => false);
 
 /** Current value of a ref, or null. */
 export async function readRef(repo: RepoInfo, ref: string): Promise<string | null> {

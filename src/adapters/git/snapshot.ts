@@ -1,4 +1,4 @@
-import { copyFile, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { GitState } from '../../schema/checkpoint.ts';
@@ -8,7 +8,28 @@ import { DEFAULT_SECRET_PATTERNS, secretPathspecs } from './secrets.ts';
 
 export { DEFAULT_SECRET_PATTERNS } from './secrets.ts';
 
+const OBJECT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+
+/**
+ * HEAD from the files git keeps it in (this worktree's HEAD, the branch's loose ref): no git process
+ * per checkpoint. Anything else — a packed or unborn branch, a reftable repository — returns null.
+ */
+async function readHeadFiles(repo: RepoInfo): Promise<{ head: string; branch: string | null } | null> {
+  try {
+    const text = (await readFile(path.join(repo.gitDir, 'HEAD'), 'utf8')).trim();
+    if (OBJECT_ID.test(text)) return { head: text, branch: null }; // detached
+    const ref = /^ref: (refs\/heads\/\S+)$/.exec(text)?.[1];
+    if (!ref || ref.includes('..')) return null;
+    const sha = (await readFile(path.join(repo.commonDir, ref), 'utf8')).trim();
+    return OBJECT_ID.test(sha) ? { head: sha, branch: ref.slice('refs/heads/'.length) } : null;
+  } catch {
+    return null;
+  }
+}
+
 export async function readHead(repo: RepoInfo): Promise<{ head: string | null; branch: string | null }> {
+  const fromFiles = await readHeadFiles(repo);
+  if (fromFiles) return fromFiles;
   const res = await git(repo.top, ['rev-parse', '-q', 'HEAD', '--symbolic-full-name', 'HEAD'], { allowFail: true });
   const lines = res.stdout.toString('utf8').trim().split('\n').filter(Boolean);
   // Detached: the second line is "HEAD". No commits yet: rev-parse fails and symbolic-ref names the branch.
