@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { OrchError } from '../core/errors.ts';
@@ -42,6 +43,15 @@ export function parseConfigSection<T>(text: string, file: string, key: string, s
   const { path, message } = firstProblem(res.error.issues[0]);
   const where = [key, ...path].map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').slice(1);
   throw invalid(file, key, `${where}: ${oneLine(message)}`);
+}
+
+/** The text of a config file found for section `key`; an unreadable file is one `config_invalid` line. */
+export async function readConfigText(file: string, key: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (e) {
+    throw invalid(file, key, `cannot read: ${(e as Error).message}`);
+  }
 }
 
 export { invalid as configInvalid };

@@ -12,9 +12,25 @@ import type { RepoInfo } from './git/repo.ts';
 import { genaiPriceTable } from './prices/genai-prices.ts';
 import { transcriptCost } from './agents/transcript-cost.ts';
 import { runProjectGates } from './gates/project-gates.ts';
+import { openBriefTracker } from './brief/tracker-config.ts';
 import { gitHistory } from './git/history.ts';
 import { reviewGate } from './review/wiring.ts';
 import { logsDir } from './run-state.ts';
+import { AGENT_STOP_SIGNALS, StopSignals } from './process/run.ts';
+
+/**
+ * Grace between SIGINT, SIGTERM and SIGKILL when orch stops an agent (budget spent, user stop).
+ * Two graces of 500 ms reach SIGKILL after 1 s, as the old SIGTERM → SIGKILL stop did: a convoy
+ * worker, itself stopped with SIGTERM and SIGKILL 2 s later, still outlives its agent.
+ */
+export const DEFAULT_AGENT_STOP_GRACE_MS = 500;
+
+/** The grace from `ORCH_AGENT_STOP_GRACE_MS` (ms) when it is a number ≥ 0, else the default. */
+export function agentStopGraceMs(env: NodeJS.ProcessEnv): number {
+  const raw = env.ORCH_AGENT_STOP_GRACE_MS?.trim();
+  const n = raw ? Number(raw) : NaN;
+  return Number.isFinite(n) && n >= 0 ? n : DEFAULT_AGENT_STOP_GRACE_MS;
+}
 
 export type AgentChoice = { name: 'claude'; bin?: string } | { name: 'command'; command: string; costField?: string };
 
@@ -53,13 +69,17 @@ export function runPorts(o: {
   stop: AbortSignal;
   gates: boolean;
   onProgress?: (p: RunProgress) => void;
+  /** Grace between the agent's stop signals; default from ORCH_AGENT_STOP_GRACE_MS, else 500 ms. */
+  agentStopGraceMs?: number;
 }): RunPorts {
+  const grace = o.agentStopGraceMs ?? agentStopGraceMs(o.env);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   mkdirSync(logsDir(o.repo), { recursive: true });
   const prices = genaiPriceTable();
   return {
     deps: o.deps,
     history: gitHistory(o.repo.top),
+    briefTracker: () => openBriefTracker(o.repo.top),
     review: async () => {
       const g = await reviewGate(o.deps, o.repo, o.epicId, null, { env: o.env, signal: o.stop });
       return { ok: g.ok, reason: g.ok ? '' : `the review blocked it: ${g.reason}` };
@@ -74,6 +94,7 @@ export function runPorts(o: {
     redactor: createRedactor({ values: credentialValues(o.env) }),
     newAgentSessionId: randomUUID,
     stop: o.stop,
+    agentStopReason: (why) => new StopSignals(AGENT_STOP_SIGNALS, grace, why === 'budget' ? 'budget spent' : 'stopped by the user'),
     ...(o.onProgress ? { onProgress: o.onProgress } : {}),
   };
 }

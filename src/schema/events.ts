@@ -14,6 +14,7 @@ export const EVENT = {
   agentResult: 'agent.result', // { ok, subtype, costUsd, cumulativeCostUsd, numTurns, durationMs, errors, permissionDenials, failure, resultText, done }
   agentUnparsed: 'agent.unparsed', // { line }
   costCharged: 'cost.charged', // { amount, source, models: { [model]: usd } } — amount null = unknown
+  costEstimate: 'cost.estimate', // { amount, epicSpent, messages, unpricedMessages, charged: false } — a running session's cost so far, not charged
   budgetWarning: 'budget.warning', // { spent, budget, message }
   budgetExceeded: 'budget.exceeded', // { spent, budget }
   budgetSet: 'budget.set', // { from, to }

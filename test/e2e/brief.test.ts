@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { orch } from '../support/cli.ts';
 import { g, gitRepo, userState, write } from '../support/repo.ts';
@@ -79,5 +80,57 @@ describe('orch brief (real git)', () => {
     }
     expect(orch(dir, ['brief', '--epic', 'nope']).code).toBe(2);
     expect(orch(dir, ['brief', '--epic', '../x']).code).toBe(2);
+  });
+
+  it('lists the issues of the tracker configured in .orch/config.yaml by status, also in the hooks\' SessionStart brief', () => {
+    const tasks = [
+      '- [ ] E1: Magic links',
+      '  - [x] T1: add the mailer',
+      '  - [~] T2: wire the sign-in route',
+      '  - [ ] T3: rate-limit the link endpoint',
+      '    depends: T2',
+      '  - [!] T4: SSO, waiting on the identity team',
+      '  - [ ] T5: not started',
+      '- [x] X1: another epic\'s issue',
+      '',
+    ].join('\n');
+    const dir = gitRepo({ 'README.md': '# app\n', 'plan/TASKS.md': tasks, '.orch/config.yaml': 'tracker:\n  kind: tasks\n  path: plan/TASKS.md\n  parent: E1\n' });
+    ok(dir, 'session', 'start', '--epic', 'auth', '--goal', 'magic links');
+    ok(dir, 'session', 'pause', '--epic', 'auth', '--reason', 'End of day');
+
+    const before = userState(dir);
+    const brief = ok(dir, 'brief', '--epic', 'auth');
+    expect(userState(dir)).toEqual(before); // the tracker is read, never written
+    expect(brief).toContain('## Issues\nIn progress (1)\n- T2 wire the sign-in route\nBlocked (2)\n- T3 rate-limit the link endpoint\n- T4 SSO, waiting on the identity team\nDone (1)\n- T1 add the mailer\n');
+    expect(brief).not.toContain('X1');
+    const json = orch(dir, ['brief', '--epic', 'auth', '--json']).json() as { facts: { tracker: { done: { id: string }[]; error: string | null } } };
+    expect(json.facts.tracker.done.map((i) => i.id)).toEqual(['T1']);
+    expect(json.facts.tracker.error).toBeNull();
+
+    // Claude Code's SessionStart resumes the epic: the brief it returns carries the same issues.
+    const sid = '11111111-2222-4333-8444-555555555555';
+    const hookIn = JSON.stringify({ session_id: sid, transcript_path: path.join(dir, 'none.jsonl'), cwd: dir, hook_event_name: 'SessionStart', source: 'startup' });
+    const started = orch(dir, ['hook', 'SessionStart'], { ORCH_EPIC: 'auth', ORCH_HOOK_DEADLINE_MS: '20000' }, hookIn);
+    expect(started.code).toBe(0);
+    const context = (JSON.parse(started.stdout) as { hookSpecificOutput: { additionalContext: string } }).hookSpecificOutput.additionalContext;
+    expect(context).toContain('## Issues\nIn progress (1)\n- T2 wire the sign-in route\nBlocked (2)');
+
+    // A tracker that cannot answer does not break the brief: the section says why.
+    write(dir, { '.orch/config.yaml': 'tracker: { kind: tasks, path: plan/GONE.md }\n' });
+    const without = ok(dir, 'brief', '--epic', 'auth');
+    expect(without).toMatch(/^# Resume brief: auth — session 2 \(running\)/);
+    expect(without).toMatch(/## Issues\ntracker unavailable: task file not found: \S+plan\/GONE\.md \(create it/);
+  });
+
+  it('a bad tracker section is one clear error line and exit 2', () => {
+    const dir = gitRepo({ 'README.md': '# app\n', '.orch/config.yaml': 'tracker:\n  kind: jira\n  path: x\n' });
+    ok(dir, 'session', 'start', '--epic', 'auth');
+    const r = orch(dir, ['brief', '--epic', 'auth']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^error: \S+\.orch\/config\.yaml: tracker\.kind: must be one of task-file, tasks, beads — fix the tracker section of \.orch\/config\.yaml\n$/);
+    write(dir, { '.orch/config.yaml': 'tracker: { kind: tasks }\n' });
+    expect(orch(dir, ['brief', '--epic', 'auth']).stderr).toMatch(/tracker\.path: is required/);
   });
 });

@@ -63,4 +63,15 @@ describe('quality gates around sessions', () => {
     expect(second.rawBody).toMatch(/What didn.t work/);
     expect(second.rawBody).toMatch(/gate test regressed/);
   });
+
+  it('orch run: the baseline is the run\'s: a test broken by session 1 still counts against a later "done"', async () => {
+    const dir = gitRepo(PROJECT);
+    // Session 1 breaks add and stops without saying done; every later session says done and fixes nothing.
+    const agent = `if [ -f .broke ]; then echo 'Nothing left.'; echo ORCH_DONE; else touch .broke; printf '%s' "${BROKEN.trim()}" > add.js; echo 'Refactored add, more to do.'; fi`;
+    const r = await orchAsync(dir, ['run', '--epic', 'b', '--agent', 'command', '--command', agent, '--max-sessions', '3', 'Refactor add'], {});
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/1 +completed .*work remains/);
+    expect(r.stdout).toMatch(/2 +completed .*the agent said done, but gate test regressed/);
+    expect(r.stdout).not.toMatch(/task done and the gates hold/);
+  });
 });

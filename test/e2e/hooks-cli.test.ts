@@ -136,6 +136,33 @@ describe('orch hook <event>', () => {
     expect(logOf(dir)).not.toMatch(/ error /);
   });
 
+  it('skips a malformed transcript line between two valid calls, charges both, and says how many it skipped', async () => {
+    const dir = gitRepo();
+    const transcript = path.join(tempDir(), `${SID}.jsonl`);
+    const env = { ORCH_EPIC: 'auth', ORCH_HOOK_DEADLINE_MS: '20000' };
+    expect(orch(dir, ['hook', 'SessionStart'], env, hookInput(dir, transcript, 'SessionStart', { source: 'startup' })).code).toBe(0);
+    // A usage line cut short (a crash mid-write), then a later, complete line.
+    const garbage = '{"type":"assistant","message":{"id":"msg_x","usage":{"input_tokens":12\n';
+    writeFileSync(transcript, assistantLine('msg_1', 'req_1', 1000, 10) + garbage + assistantLine('msg_2', 'req_2', 2000, 20));
+    expect(orch(dir, ['hook', 'PreCompact'], env, hookInput(dir, transcript, 'PreCompact', { trigger: 'auto' }))).toMatchObject({ code: 0, stdout: '' });
+
+    const { store } = await openGitDeps(dir);
+    const charged = (await store.readEvents('auth')).filter((e) => e.type === EVENT.costCharged);
+    expect(charged).toHaveLength(1);
+    expect(charged[0]?.amount as number).toBeCloseTo((3000 * 3 + 30 * 15) / 1e6, 9); // both valid calls
+    expect(charged[0]?.malformedLines).toBe(1);
+    expect(logOf(dir)).toMatch(/info PreCompact PreCompact: checkpoint \S+ of auth, charged \$[\d.]+ for 2 call\(s\); skipped 1 malformed transcript line\(s\)/);
+    expect(logOf(dir)).not.toMatch(/ error /);
+
+    // Counted once: the offsets moved past it, so the next checkpoint neither recounts nor recharges.
+    appendFileSync(transcript, assistantLine('msg_3', 'req_3', 100, 1));
+    expect(orch(dir, ['hook', 'SessionEnd'], env, hookInput(dir, transcript, 'SessionEnd', { reason: 'exit' })).code).toBe(0);
+    const after = (await store.readEvents('auth')).filter((e) => e.type === EVENT.costCharged);
+    expect(after).toHaveLength(2);
+    expect(after[1]?.malformedLines).toBeUndefined();
+    expect(logOf(dir).match(/malformed/g)).toHaveLength(1);
+  });
+
   it.each([
     ['garbage', 'Stop', 'not json {'],
     ['empty stdin', 'Stop', ''],

@@ -1,4 +1,4 @@
-import { chmodSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { orch } from '../support/cli.ts';
@@ -95,6 +95,61 @@ describe('orch reflect on recorded runs', () => {
   });
 });
 
+interface Applied {
+  files: { file: string; added: string[]; created: boolean }[];
+  added: string[];
+}
+const applyJson = (dir: string, id: string, extra: string[] = []): Applied => {
+  const r = orch(dir, ['reflect', 'apply', id, '--json', ...extra]);
+  expect(r.code, r.stderr).toBe(0);
+  return r.json() as unknown as Applied;
+};
+
+describe('orch reflect apply: which rule files', () => {
+  it('.claude/rules is detected: orch writes its own file there (beside AGENTS.md), never the user\'s rule files; CLAUDE.md is not created', () => {
+    const STYLE = '# style\n\nUse tabs.\n';
+    const dir = recordedRepo({ 'AGENTS.md': '# agents\n', '.claude/rules/style.md': STYLE });
+    const r = reflect(dir, 'fixing');
+    const dry = applyJson(dir, r.id, ['--dry-run']);
+    expect(dry.files.map((f) => [f.file, f.created])).toEqual([['AGENTS.md', false], ['.claude/rules/orch-learnings.md', true]]);
+    expect(existsSync(path.join(dir, '.claude/rules/orch-learnings.md'))).toBe(false);
+    const res = applyJson(dir, r.id);
+    expect(res.added.sort()).toEqual(r.learnings.map((l) => l.id).sort());
+    const ours = readFileSync(path.join(dir, '.claude/rules/orch-learnings.md'), 'utf8');
+    for (const l of r.learnings) {
+      expect(ours).toContain(`<!-- orch:id ${l.id} -->`);
+      expect(readFileSync(path.join(dir, 'AGENTS.md'), 'utf8')).toContain(`<!-- orch:id ${l.id} -->`);
+    }
+    expect(readFileSync(path.join(dir, 'AGENTS.md'), 'utf8').startsWith('# agents\n')).toBe(true);
+    expect(readFileSync(path.join(dir, '.claude/rules/style.md'), 'utf8')).toBe(STYLE);
+    expect(existsSync(path.join(dir, 'CLAUDE.md'))).toBe(false);
+    expect(applyJson(dir, r.id).added).toEqual([]); // twice: nothing
+  });
+
+  it('learning.ruleFiles in .orch/config.yaml picks the files (created, with their directory); files outside the repository or an empty list are refused', () => {
+    const cfg = (files: string): string => `# keep\nlearning:\n  ruleFiles: ${files}\n`;
+    const dir = recordedRepo({ 'CLAUDE.md': USER_TEXT, 'AGENTS.md': '# agents\n', '.orch/config.yaml': cfg('[docs/agents/RULES.md, AGENTS.md, ./AGENTS.md]') });
+    const r = reflect(dir, 'fixing');
+    const res = applyJson(dir, r.id);
+    expect(res.files.map((f) => [f.file, f.created])).toEqual([['docs/agents/RULES.md', true], ['AGENTS.md', false]]); // ./AGENTS.md is AGENTS.md
+    for (const l of r.learnings) expect(readFileSync(path.join(dir, 'docs/agents/RULES.md'), 'utf8')).toContain(`<!-- orch:id ${l.id} -->`);
+    expect(readFileSync(path.join(dir, 'CLAUDE.md'), 'utf8')).toBe(USER_TEXT); // present, but not configured
+    const list = orch(dir, ['reflect', 'report']).stdout;
+    expect(list).toMatch(/applied to docs\/agents\/RULES\.md, AGENTS\.md/);
+
+    for (const [files, msg] of [
+      ['[../outside.md]', /rule file "\.\.\/outside\.md" is outside the repository/],
+      ['[]', /learning\.ruleFiles: /],
+    ] as const) {
+      write(dir, { '.orch/config.yaml': cfg(files) });
+      const bad = orch(dir, ['reflect', 'apply', r.id]);
+      expect(bad.code, files).toBe(2);
+      expect(bad.stderr).toMatch(msg);
+    }
+    expect(existsSync(path.join(dir, '..', 'outside.md'))).toBe(false);
+  });
+});
+
 describe('orch metrics on recorded runs', () => {
   it('epic metrics with "no data" where nothing was measured; saved with history; compare; summary; md report', () => {
     const dir = recordedRepo();
@@ -112,5 +167,25 @@ describe('orch metrics on recorded runs', () => {
     expect(orch(dir, ['metrics', 'list', '--json']).json()).toMatchObject({ targets: [{ key: 'epic-fixing', versions: 2 }] });
     expect(orch(dir, ['metrics', 'summary', '--json']).json()).toMatchObject({ targets: ['epic-fixing'], aggregate: { issues: 1 } });
     expect(orch(dir, ['metrics', 'report', 'fixing']).stdout).toMatch(/\| total cost \| \$0\.08 \|/);
+  });
+
+  it('report --format json: the saved snapshot as a versioned document, on stdout or to --output; unknown figures stay null', () => {
+    const dir = recordedRepo();
+    const saved = orch(dir, ['metrics', 'epic', 'spending', '--save', '--json']).json() as { metrics: Record<string, unknown> };
+    const r = orch(dir, ['metrics', 'report', 'epic:spending', '--format', 'json']);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout) as { schemaVersion: number; metrics: { target: unknown; aggregate: Record<string, unknown> } };
+    expect(doc).toEqual({ schemaVersion: 1, metrics: saved.metrics });
+    expect(doc.metrics.target).toEqual({ type: 'epic', id: 'spending', epicId: 'spending' });
+    expect(doc.metrics.aggregate).toMatchObject({ costPerSuccess: null, leadTime: { count: 0, median: null } }); // "no data", not 0
+    const out = orch(dir, ['metrics', 'report', 'spending', '--format', 'json', '--output', 'metrics.json']);
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stdout).toMatch(/^json report written to .*metrics\.json$/m);
+    expect(JSON.parse(readFileSync(path.join(dir, 'metrics.json'), 'utf8'))).toEqual(doc);
+    // A live epic (nothing saved under it) reports too.
+    const live = JSON.parse(orch(dir, ['metrics', 'report', 'fixing', '--format', 'json']).stdout) as { metrics: { target: { id: string }; issues: unknown[] } };
+    expect(live.metrics.target.id).toBe('fixing');
+    expect(live.metrics.issues).toHaveLength(1);
+    expect(orch(dir, ['metrics', 'report', 'spending', '--format', 'xml']).code).toBe(2);
   });
 });

@@ -23,8 +23,12 @@ async function rig(scenario: ScenarioInput): Promise<{ dir: string; env: NodeJS.
 }
 
 interface ListedCheckpoint {
+  id: string;
   sessionNumber: number;
   status: string;
+  trigger: string;
+  reason: string;
+  git: { snapshotTree: string | null } | null;
   context: { sessionCost: number; blockers: { text: string }[] };
 }
 const list = (dir: string, env: NodeJS.ProcessEnv): ListedCheckpoint[] =>
@@ -158,6 +162,38 @@ describe('orch run with the real Claude Code against the model double', () => {
     expect(refs).toMatch(/warming up, not JSON/);
   });
 
+  it('checkpoints while the agent runs carry the cost so far; the 80 % warning fires mid-session; the end checkpoint has the snapshot', async () => {
+    // Call 1 ≈ $0.0915 (83 % of $0.11), then the model takes 3.5 s to answer: interval checkpoints fall in that wait.
+    const { dir, env } = await rig({
+      turns: [turn.write('a.txt', 'a\n', { input: 30_000, output: 100 }), { ...turn.text('Wrote a.txt.\nORCH_DONE', { input: 1000, output: 10 }), stall: { beforeMs: 3500 } }],
+    });
+    const r = await orchAsync(dir, ['run', '--epic', 'e', '--budget', '0.11', '--checkpoint-interval', '0.02', '--no-gates', '--json', 'Write a.txt'], env);
+    expect(r.code, r.stderr).toBe(0);
+    const cps = list(dir, env).sort((a, b) => a.id.localeCompare(b.id));
+    const triggers = cps.map((c) => c.trigger);
+    expect(triggers[0]).toBe('session_start');
+    expect(triggers).toContain('interval');
+    expect(triggers).toContain('cost_threshold');
+    expect(triggers.slice(-2)).toEqual(['agent_result', 'end']);
+    const soFar = (c: ListedCheckpoint): number => Number(/cost so far ≈ \$(\d+\.\d+) \(estimate/.exec(c.reason)?.[1] ?? NaN);
+    const intervals = cps.filter((c) => c.trigger === 'interval');
+    expect(intervals.every((c) => Number.isFinite(soFar(c)))).toBe(true);
+    expect(Math.max(...intervals.map(soFar))).toBeGreaterThan(0);
+    expect(soFar(cps.find((c) => c.trigger === 'cost_threshold')!)).toBeGreaterThanOrEqual(0.8 * 0.11);
+    // The estimate is recorded, not charged: the measured cost arrives with the agent's result.
+    expect(intervals.every((c) => c.context.sessionCost === 0)).toBe(true);
+    expect(g(dir, 'log', '-p', '--glob=refs/orchestration/*')).toMatch(/cost\.estimate/);
+    // agent_result is written without a snapshot because the end checkpoint carries it.
+    expect(cps.at(-2)!.git).toBeNull();
+    expect(cps.at(-1)!.git?.snapshotTree).toBeTruthy();
+    // The warning came while the agent ran (before its result), and only once.
+    const lines = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string; message?: string; event?: { type: string } });
+    const warnings = lines.flatMap((l, i) => (l.type === 'run.warning' ? [i] : []));
+    expect(warnings).toHaveLength(1);
+    expect(lines[warnings[0]!]!.message).toMatch(/has used 8\d % of its \$0\.11 budget/);
+    expect(warnings[0]!).toBeLessThan(lines.findIndex((l) => l.type === 'run.agent' && l.event?.type === 'result'));
+  });
+
   it('background: runs detached, shows live in session status, and session stop pauses it after a final checkpoint', async () => {
     const { dir, env } = await rig({ turns: [turn.hang('before')] });
     const bg = orch(dir, ['run', '--epic', 'e', '--background', '--json', 'Long job'], env);
@@ -214,6 +250,22 @@ describe('orch run: bad input', () => {
     expect(st.sessions.map((s) => s.status)).toEqual(['failed', 'failed']);
     const brief = orch(dir, ['brief', '--epic', 'f']).stdout;
     expect(brief).toMatch(/What didn't work[\s\S]*boom: cannot build/);
+  });
+
+  it('a key in a failing agent’s stderr is redacted from the session list, the brief and the git history', async () => {
+    const dir = gitRepo();
+    // Built in the shell from an innocently named variable, so neither argv nor a credential variable holds it.
+    const key = 'sk-ant-api03-' + 'Qw7_x-Lm2'.repeat(11);
+    const r = await orchAsync(dir, ['run', '--epic', 'k', '--agent', 'command', '--command', 'cat >/dev/null; echo "upstream said: invalid x-api-key $BLOB" >&2; exit 7', '--max-failures', '1', 'task'], { PATH: process.env.PATH, BLOB: key });
+    expect(r.code).toBe(1);
+    expect(r.stdout + r.stderr).not.toContain(key);
+    const listed = orch(dir, ['session', 'list', '--epic', 'k', '--json']).stdout;
+    const brief = orch(dir, ['brief', '--epic', 'k']).stdout;
+    const history = g(dir, 'log', '--all', '--format=%B');
+    for (const text of [listed, brief, history, g(dir, 'log', '--all', '-p')]) expect(text).not.toContain(key);
+    expect(listed).toContain('[REDACTED');
+    expect(brief).toContain('[REDACTED');
+    expect(brief).toMatch(/agent crashed \(exit 7\)/);
   });
 
   it('the command agent: cost from a JSON field when printed, otherwise unknown (never 0)', async () => {

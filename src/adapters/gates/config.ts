@@ -1,8 +1,7 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { OrchError } from '../../core/errors.ts';
 import { GatesConfig } from '../../schema/gates-config.ts';
-import { configInvalid, parseConfigSection } from '../config-section.ts';
+import { parseConfigSection, readConfigText } from '../config-section.ts';
 
 export const CONFIG_PATH = join('.orch', 'config.yaml');
 
@@ -28,8 +27,6 @@ export async function findConfigFile(cwd: string): Promise<string | undefined> {
   return undefined;
 }
 
-const invalid = (file: string, problem: string): OrchError => configInvalid(file, 'gates', problem);
-
 /** Parse the `gates` section of a config document's text; `file` is only used in messages. */
 export function parseGatesConfigText(text: string, file: string): GatesConfig | undefined {
   return parseConfigSection(text, file, 'gates', GatesConfig);
@@ -39,11 +36,6 @@ export function parseGatesConfigText(text: string, file: string): GatesConfig | 
 export async function loadGatesConfig(cwd: string): Promise<LoadedGatesConfig | undefined> {
   const file = await findConfigFile(cwd);
   if (file === undefined) return undefined;
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    throw invalid(file, `cannot read: ${(e as Error).message}`);
-  }
+  const text = await readConfigText(file, 'gates');
   return { file, config: parseGatesConfigText(text, file) };
 }

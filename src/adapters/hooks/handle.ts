@@ -18,6 +18,7 @@ import { sessionFromCheckpoint } from '../../core/session/load.ts';
 import { startSession, type StartResult } from '../../core/session/start.ts';
 import type { Checkpoint } from '../../schema/checkpoint.ts';
 import { EVENT } from '../../schema/events.ts';
+import { briefTrackerOrReason } from '../brief/tracker-config.ts';
 import { readHookState, writeHookState } from './state-file.ts';
 import { readTranscriptDelta } from './transcript-delta.ts';
 
@@ -47,6 +48,9 @@ export async function handleHook(event: HookEvent, input: HookInput, rt: HookRun
   }
 }
 
+/** The tracker answers the brief within this, or the brief says it is unavailable: a hook answers within 2 s. */
+const HOOK_TRACKER_TIMEOUT_MS = 600;
+
 function briefFor(r: StartResult, claudeSessionId: string): string {
   const head = `orch: this Claude Code session (${claudeSessionId}) is session ${r.session.number} (${r.session.id}) of epic ${r.session.epicId}; its checkpoints and cost are recorded by hooks.`;
   const budget = r.budget.budget === null ? `Spent so far: $${r.budget.spent.toFixed(2)} (no budget set).` : `Budget: $${r.budget.spent.toFixed(2)} spent of $${r.budget.budget.toFixed(2)}.`;
@@ -60,7 +64,11 @@ function briefFor(r: StartResult, claudeSessionId: string): string {
  */
 async function startFor(input: HookInput, epicId: string, rt: HookRuntime, prev: HookState | null, atSessionStart: boolean): Promise<{ state: HookState; start: StartResult }> {
   const tips = await rt.deps.store.listSessions(epicId);
-  const start = await startSession(rt.deps, { epicId, resume: tips.length > 0, concurrent: !atSessionStart });
+  const resume = tips.length > 0;
+  // Only a resume has a brief; the tracker configured in .orch/config.yaml feeds its Issues section.
+  const { problem, ...briefTracker } = resume ? await briefTrackerOrReason(input.cwd, HOOK_TRACKER_TIMEOUT_MS) : {};
+  if (problem !== undefined) await rt.log('error', `tracker unavailable for the brief: ${problem}`);
+  const start = await startSession(rt.deps, { epicId, resume, concurrent: !atSessionStart, briefTracker });
   const now = rt.deps.clock.now().toISOString();
   const state: HookState = {
     schemaVersion: 1,
@@ -118,17 +126,17 @@ async function current(input: HookInput, rt: HookRuntime): Promise<{ state: Hook
   return { state, checkpoint: c };
 }
 
-async function pendingCost(input: HookInput, state: HookState, rt: HookRuntime): Promise<{ delta: CostDelta; offsets: Record<string, number> }> {
+async function pendingCost(input: HookInput, state: HookState, rt: HookRuntime): Promise<{ delta: CostDelta; offsets: Record<string, number>; malformedLines: number }> {
   const read = await readTranscriptDelta(input.transcript_path, state.offsets);
   const prices: PriceTable = read.records.length === 0 ? { price: () => ({ usd: null, reason: 'nothing to price' }) } : await rt.prices();
-  return { delta: chargeNewCalls(read.records, state.seen, prices), offsets: read.offsets };
+  return { delta: chargeNewCalls(read.records, state.seen, prices), offsets: read.offsets, malformedLines: read.malformedLines };
 }
 
 async function record(event: 'PreCompact' | 'Stop' | 'SessionEnd', input: HookInput, rt: HookRuntime): Promise<void> {
   const cur = await current(input, rt);
   if (cur === null) return;
   const { state, checkpoint: c } = cur;
-  const { delta, offsets } = await pendingCost(input, state, rt);
+  const { delta, offsets, malformedLines } = await pendingCost(input, state, rt);
   const epic = await rt.deps.store.getEpic(state.epicId);
   const before = budgetStatus(epic?.budget ?? null, await rt.deps.store.listSessions(state.epicId));
   const after = budgetWithPending(before.budget, [{ costUsd: before.spent }], delta.amount);
@@ -147,8 +155,15 @@ async function record(event: 'PreCompact' | 'Stop' | 'SessionEnd', input: HookIn
   let context = chargeCost({ ...c.context, agentSessionId: input.session_id }, delta.amount);
   context = { ...context, unpricedCalls: context.unpricedCalls + delta.unpriced };
   const events: EventInput[] = [];
-  if (delta.calls > 0) {
-    events.push({ type: EVENT.costCharged, amount: delta.amount, source: 'transcript', models: delta.models, ...(delta.unpriced > 0 ? { unpricedCalls: delta.unpriced, unpricedModels: delta.unpricedModels } : {}) });
+  if (delta.calls > 0 || malformedLines > 0) {
+    events.push({
+      type: EVENT.costCharged,
+      amount: delta.amount,
+      source: 'transcript',
+      models: delta.models,
+      ...(delta.unpriced > 0 ? { unpricedCalls: delta.unpriced, unpricedModels: delta.unpricedModels } : {}),
+      ...(malformedLines > 0 ? { malformedLines } : {}),
+    });
   }
   if (after.exhausted && !before.exhausted) events.push({ type: EVENT.budgetExceeded, spent: after.spent, budget: after.budget });
 
@@ -172,7 +187,9 @@ async function record(event: 'PreCompact' | 'Stop' | 'SessionEnd', input: HookIn
     });
     return ck;
   });
-  await rt.log('info', `${event}: checkpoint ${written.id} of ${state.epicId}, charged $${usd(delta.amount)} for ${delta.calls} call(s)`);
+  // Skipped lines are said once, with the checkpoint that moves the offsets past them.
+  const skipped = malformedLines > 0 ? `; skipped ${malformedLines} malformed transcript line(s) (not JSON): their cost is unknown` : '';
+  await rt.log('info', `${event}: checkpoint ${written.id} of ${state.epicId}, charged $${usd(delta.amount)} for ${delta.calls} call(s)${skipped}`);
 }
 
 async function preToolUse(input: HookInput, rt: HookRuntime): Promise<string | null> {

@@ -7,8 +7,13 @@ export interface RunOptions {
   input?: string | Buffer;
   /** Kill the whole process group after this many ms. */
   timeoutMs?: number;
-  /** Grace between SIGTERM and SIGKILL when stopping. */
+  /** Grace between the stop signals (SIGTERM → SIGKILL by default). */
   killGraceMs?: number;
+  /**
+   * The signals a timeout or an abort sends to the group, in order, `killGraceMs` apart (default
+   * SIGTERM, SIGKILL). An abort whose reason is a `StopSignals` uses that sequence instead.
+   */
+  stopSignals?: readonly NodeJS.Signals[];
   signal?: AbortSignal;
   /** Called for each complete stdout line (streaming consumers such as agent adapters). */
   onStdoutLine?: (line: string) => void;
@@ -29,6 +34,28 @@ export interface RunResult {
   /** Spawning failed (ENOENT, EACCES): the command does not exist or cannot run. */
   spawnError: NodeJS.ErrnoException | undefined;
   durationMs: number;
+}
+
+/** The quick stop for commands and gates: SIGTERM, then SIGKILL. */
+export const DEFAULT_STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGKILL'];
+
+/** An agent is asked first, as a user would with Ctrl-C (it may end its turn cleanly), then told. */
+export const AGENT_STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGKILL'];
+
+/**
+ * An abort reason that tells `run()` how to stop the group: which signals, how far apart. Whoever
+ * aborts chooses (orch stops an agent for its budget or on the user's request with SIGINT first),
+ * without the adapters in between having to know.
+ */
+export class StopSignals extends Error {
+  readonly signals: readonly NodeJS.Signals[];
+  readonly graceMs: number | undefined;
+  constructor(signals: readonly NodeJS.Signals[], graceMs?: number, why = 'stopped') {
+    super(why);
+    this.name = 'StopSignals';
+    this.signals = signals;
+    this.graceMs = graceMs;
+  }
 }
 
 /** Send a signal to a whole process group; ignore "already gone". */
@@ -76,7 +103,7 @@ export function groupAlive(pid: number): boolean {
  * Stop a process group politely, then firmly: SIGINT, SIGTERM after `graceMs`, SIGKILL after another.
  * Resolves once the group is gone (or SIGKILL was sent and it still lingers for 2 s).
  */
-export async function stopGroup(pid: number, graceMs = 2000, signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGKILL']): Promise<void> {
+export async function stopGroup(pid: number, graceMs = 2000, signals: readonly NodeJS.Signals[] = AGENT_STOP_SIGNALS): Promise<void> {
   for (const sig of signals) {
     if (!groupAlive(pid)) return;
     killGroup(pid, sig);
@@ -153,13 +180,19 @@ export function run(cmd: string, args: readonly string[], opts: RunOptions): Pro
     else child.stdin?.end();
     if (child.pid !== undefined) opts.onSpawn?.(child.pid);
 
-    const stop = (): void => {
-      if (child.pid !== undefined) void stopGroup(child.pid, opts.killGraceMs ?? 1000, ['SIGTERM', 'SIGKILL']);
+    // One stop sequence per child: a timeout firing during a polite stop must not skip its grace.
+    let stopping = false;
+    const stop = (how?: StopSignals): void => {
+      if (stopping || child.pid === undefined) return;
+      stopping = true;
+      void stopGroup(child.pid, how?.graceMs ?? opts.killGraceMs ?? 1000, how?.signals ?? opts.stopSignals ?? DEFAULT_STOP_SIGNALS);
     };
     const timer = opts.timeoutMs !== undefined ? setTimeout(() => ((timedOut = true), stop()), opts.timeoutMs) : undefined;
     const onAbort = (): void => {
       aborted = true;
-      stop();
+      // AbortSignal.any passes the reason on, so it arrives through the adapters' combined signals.
+      const reason: unknown = opts.signal?.reason;
+      stop(reason instanceof StopSignals ? reason : undefined);
     };
     if (opts.signal?.aborted) onAbort();
     else opts.signal?.addEventListener('abort', onAbort, { once: true });

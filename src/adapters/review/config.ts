@@ -1,8 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { OrchError } from '../../core/errors.ts';
 import { resolveReviewConfig, type ResolvedReviewConfig } from '../../core/review/config.ts';
 import { ReviewConfig } from '../../schema/review.ts';
-import { parseConfigSection } from '../config-section.ts';
+import { parseConfigSection, readConfigText } from '../config-section.ts';
 import { findConfigFile } from '../gates/config.ts';
 
 const invalid = (file: string, problem: string): OrchError =>
@@ -17,12 +16,7 @@ export function parseReviewConfigText(text: string, file: string): ReviewConfig 
 export async function loadReviewConfig(cwd: string): Promise<{ file: string | null; config: ResolvedReviewConfig }> {
   const file = await findConfigFile(cwd);
   if (file === undefined) return { file: null, config: resolveReviewConfig(undefined) };
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    throw invalid(file, `cannot read: ${(e as Error).message}`);
-  }
+  const text = await readConfigText(file, 'review');
   try {
     return { file, config: resolveReviewConfig(parseReviewConfigText(text, file)) };
   } catch (e) {

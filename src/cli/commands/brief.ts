@@ -1,3 +1,5 @@
+import path from 'node:path';
+import { openBriefTracker } from '../../adapters/brief/tracker-config.ts';
 import { gitHistory } from '../../adapters/git/history.ts';
 import { buildResumeBrief } from '../../core/brief/build.ts';
 import { DEFAULT_BRIEF_BYTES } from '../../core/brief/render.ts';
@@ -22,7 +24,9 @@ function parseMaxBytes(raw: string | undefined): number {
 export async function run(o: Opts): Promise<number> {
   const maxBytes = parseMaxBytes(o.maxBytes);
   const { deps, repo } = await openFromOptions(o);
-  const r = await buildResumeBrief(deps, gitHistory(repo.top), o.epic, { maxBytes });
+  // A bad `tracker:` section is a config error (exit 2); a tracker that fails to answer is said in the brief.
+  const tracker = await openBriefTracker(path.resolve(o.cwd ?? process.cwd()));
+  const r = await buildResumeBrief(deps, gitHistory(repo.top), o.epic, { maxBytes, ...tracker });
   output(o, r, (d) => d.markdown);
   return 0;
 }

@@ -24,6 +24,8 @@ export interface BriefMaterial {
   epicEvents: readonly SessionEvent[];
   git: GitHistoryFacts | null;
   tracker?: readonly TrackerIssue[] | null;
+  /** The configured tracker did not answer: why (the brief says so instead of listing issues). */
+  trackerError?: string | null;
 }
 
 const NOTE_KINDS: readonly string[] = ['note', 'decision', 'tried', 'blocker'];
@@ -56,6 +58,7 @@ function trackerFacts(issues: readonly TrackerIssue[]): TrackerFacts {
     done: pick((i) => i.status === 'closed'),
     inProgress: pick((i) => i.status === 'in_progress' || i.status === 'hooked'),
     blocked: pick((i) => i.status === 'blocked' || (i.status === 'open' && waiting(i))),
+    error: null,
   };
 }
 
@@ -95,7 +98,7 @@ export function collectBriefFacts(m: BriefMaterial): BriefFacts {
     git: m.git,
     uncommitted: withGit?.git?.changed ?? [],
     gates: gateFacts(m.events),
-    tracker: m.tracker ? trackerFacts(m.tracker) : null,
+    tracker: m.trackerError ? { done: [], inProgress: [], blocked: [], error: m.trackerError } : m.tracker ? trackerFacts(m.tracker) : null,
     decisions,
     notes: noteList,
     nextSteps: noteList.length > 0 ? noteList.slice(0, 3).map((n) => n.text) : task ? [`Continue the task: ${task}`] : [],

@@ -87,6 +87,7 @@ function gitSection(f: BriefFacts): string | null {
 function trackerSection(f: BriefFacts): string | null {
   const t = f.tracker;
   if (!t) return null;
+  if (t.error !== null) return `## Issues\ntracker unavailable: ${oneLine(t.error, 300)}`;
   const group = (title: string, list: { id: string; title: string }[]): string =>
     `${title} (${list.length})${list.length ? `\n${bullets(list, (i) => `${i.id} ${oneLine(i.title, 120)}`, 10, 'more')}` : ''}`;
   return `## Issues\n${group('In progress', t.inProgress)}\n${group('Blocked', t.blocked)}\n${group('Done', t.done)}`;

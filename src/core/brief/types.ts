@@ -76,6 +76,8 @@ export interface TrackerFacts {
   done: { id: string; title: string }[];
   inProgress: { id: string; title: string }[];
   blocked: { id: string; title: string }[];
+  /** Why the configured tracker did not answer (the lists are then empty); null when it did. */
+  error: string | null;
 }
 
 /** Everything a resume brief says, as data (`orch brief --json` prints this). */

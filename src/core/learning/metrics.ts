@@ -63,7 +63,9 @@ function issueRow(item: Item, sessionEvents: readonly SessionEvent[], tracked: T
   const closedAt = tracked?.closedAt ?? closedEvent?.at ?? (standalone ? (success?.at ?? null) : null);
   const successful = standalone ? success !== undefined : merged !== undefined || closedEvent !== undefined || (tracked?.status === 'closed' && item.sessionIds.size > 0);
   const failedSessions = own.filter((e) => e.type === E.sessionFailed).length;
-  const retries = j.filter((e) => e.type === E.convoySentBack || e.type === E.witnessRestart).length + failedSessions;
+  // Every dispatch after the first is a retry too: a worker that ended "not done" is sent out again without a send-back event.
+  const redispatches = Math.max(0, j.filter((e) => e.type === E.convoyDispatched).length - 1);
+  const retries = Math.max(j.filter((e) => e.type === E.convoySentBack || e.type === E.witnessRestart).length + failedSessions, redispatches);
   const taskTitle = str(first(own, E.sessionStarted)?.task);
   const corrections = countCorrections(own);
   return {

@@ -40,6 +40,7 @@ export async function runEpic(ports: RunPorts, opts: RunOptions): Promise<RunRep
   let stop: { reason: StopReason; message: string } | null = null;
   let lastResultText: string | null = null;
 
+  let runBaseline: Awaited<ReturnType<NonNullable<RunPorts['runGates']>>> = null;
   for (let n = 0; n < opts.maxSessions && !stop; n++) {
     if (ports.stop.aborted) {
       stop = { reason: 'stopped', message: 'stopped before the next session' };
@@ -55,10 +56,14 @@ export async function runEpic(ports: RunPorts, opts: RunOptions): Promise<RunRep
     const prev = prior?.context.agentSessionId ?? null;
     const agentSession =
       opts.resumeAgent && prev ? { mode: 'resume' as const, id: prev, previousCumulativeCostUsd: null } : { mode: 'new' as const, id: ports.newAgentSessionId() };
-    const baseline = ports.runGates ? await ports.runGates() : null;
+    // One baseline per run, taken before its first session: a test broken by session n must not
+    // become session n+1's baseline, or a later "done" would hide the regression.
+    if (n === 0) runBaseline = ports.runGates ? await ports.runGates() : null;
+    const baseline = runBaseline;
     const start = await startSession(deps, {
       baseline,
       history: ports.history ?? null,
+      ...(hasHistory && ports.briefTracker ? { briefTracker: await ports.briefTracker() } : {}),
       epicId: opts.epicId,
       resume: hasHistory,
       budget: n === 0 ? opts.budget : undefined,
@@ -86,6 +91,13 @@ export async function runEpic(ports: RunPorts, opts: RunOptions): Promise<RunRep
       spentBefore: left === null ? start.budget.spent : 0,
       budget: left === null ? null : Math.max(0, left),
       agentSession,
+      // The 80 % warning watches the epic's budget while the agent runs (given already: not again).
+      epicBudget: {
+        budget: start.budget.budget,
+        spent: start.budget.spent,
+        warnAt: start.epic.warnAt,
+        warnedForBudget: start.warning !== null ? start.budget.budget : start.epic.warnedForBudget,
+      },
     });
 
     lastResultText = r.outcome.resultText;
@@ -113,7 +125,8 @@ export async function runEpic(ports: RunPorts, opts: RunOptions): Promise<RunRep
       }),
       { type: EVENT.costCharged, amount: cost, source: ports.agent.name, models },
     ];
-    // The end checkpoint follows at once with the snapshot; this one records the result and its cost.
+    // The end checkpoint follows at once with the snapshot (snapshot: true below, also when the gates
+    // or the review throw); this one records the result and its cost.
     const mid = await writeCheckpoint(deps, session, context, { trigger: 'agent_result', reason: `agent result: ${r.outcome.subtype}`, events, snapshot: false });
     context = mid.context;
 
@@ -128,52 +141,62 @@ export async function runEpic(ports: RunPorts, opts: RunOptions): Promise<RunRep
       context = { ...context, blockers: [...context.blockers, { at: deps.clock.now().toISOString(), sessionNumber: session.number, text: ports.redactor.redact(text), source: 'orch run' }] };
     };
 
-    if (budget.exhausted || overCap || r.budgetStop || r.outcome.subtype === 'error_max_budget_usd') {
-      status = 'budget_exceeded';
-      reason = overCap && !budget.exhausted ? `worker share spent: $${(workerSpent + (cost ?? 0)).toFixed(4)} of $${(cap ?? 0).toFixed(4)}` : `budget spent: $${spent.toFixed(4)} of $${(budget.budget ?? 0).toFixed(2)}`;
-      blocker(`session ${session.number} stopped at the budget (${reason})`);
-      end.push({ type: EVENT.budgetExceeded, spent, budget: budget.budget });
-      stop = { reason: 'budget_exceeded', message: `${reason}; raise it with: orch run --epic ${opts.epicId} --budget <amount> "…"` };
-    } else if (ports.stop.aborted) {
-      status = 'paused';
-      reason = 'stopped by the user';
-      stop = { reason: 'stopped', message: 'stopped: the session was paused after a final checkpoint' };
-    } else if (!r.outcome.ok) {
-      status = 'failed';
-      reason = failureText(r.outcome);
-      blocker(`session ${session.number}: ${reason}`);
-      end.push({ type: EVENT.sessionFailed, reason, failure: r.outcome.failure ?? r.outcome.subtype });
-      failuresInRow++;
-      if (failuresInRow >= opts.maxConsecutiveFailures) {
-        stop = { reason: 'failures', message: `${failuresInRow} sessions failed in a row; the last: ${reason}` };
+    try {
+      if (budget.exhausted || overCap || r.budgetStop || r.outcome.subtype === 'error_max_budget_usd') {
+        status = 'budget_exceeded';
+        reason = overCap && !budget.exhausted ? `worker share spent: $${(workerSpent + (cost ?? 0)).toFixed(4)} of $${(cap ?? 0).toFixed(4)}` : `budget spent: $${spent.toFixed(4)} of $${(budget.budget ?? 0).toFixed(2)}`;
+        blocker(`session ${session.number} stopped at the budget (${reason})`);
+        end.push({ type: EVENT.budgetExceeded, spent, budget: budget.budget });
+        stop = { reason: 'budget_exceeded', message: `${reason}; raise it with: orch run --epic ${opts.epicId} --budget <amount> "…"` };
+      } else if (ports.stop.aborted) {
+        status = 'paused';
+        reason = 'stopped by the user';
+        stop = { reason: 'stopped', message: 'stopped: the session was paused after a final checkpoint' };
+      } else if (!r.outcome.ok) {
+        status = 'failed';
+        reason = failureText(r.outcome);
+        blocker(`session ${session.number}: ${reason}`);
+        end.push({ type: EVENT.sessionFailed, reason, failure: r.outcome.failure ?? r.outcome.subtype });
+        failuresInRow++;
+        if (failuresInRow >= opts.maxConsecutiveFailures) {
+          stop = { reason: 'failures', message: `${failuresInRow} sessions failed in a row; the last: ${ports.redactor.redact(reason)}` };
+        }
+      } else {
+        failuresInRow = 0;
+        const said = saysDone(r.outcome.resultText);
+        // The gates decide with the agent: "done" with a regressed required gate is not done.
+        const final = ports.runGates ? await ports.runGates() : null;
+        const cmp = baseline && final ? compareGateRuns(baseline, final) : null;
+        const regressed = cmp ? regressionLines(cmp) : [];
+        if (final) {
+          end.push(gateEvent('final', final, cmp ?? undefined));
+          const tested = testStateFrom(final, deps.clock.now().toISOString());
+          if (tested) context = { ...context, testState: tested };
+        }
+        for (const line of regressed) blocker(`session ${session.number}: ${line}`);
+        // Every N sessions the reviewers look at the work; a blocking finding keeps it from being done.
+        const reviewDue = opts.reviewEvery !== undefined && opts.reviewEvery > 0 && ports.review !== undefined && (n + 1) % opts.reviewEvery === 0;
+        const review = reviewDue ? await ports.review!() : { ok: true, reason: '' };
+        if (!review.ok) regressed.push(review.reason);
+        const done = said && regressed.length === 0;
+        status = 'completed';
+        outcome = done ? 'success' : 'partial';
+        reason = done
+          ? `the agent reports the task done${final ? ' and the gates hold' : ''}`
+          : said ? `the agent said done, but ${regressed.join('; ')}` : 'the agent ended its session; work remains';
+        end.push({ type: EVENT.sessionCompleted, outcome, reason });
+        if (done) stop = { reason: 'done', message: `done: the agent reports the task complete${final ? ' and no required gate regressed' : ''}` };
       }
-    } else {
-      failuresInRow = 0;
-      const said = saysDone(r.outcome.resultText);
-      // The gates decide with the agent: "done" with a regressed required gate is not done.
-      const final = ports.runGates ? await ports.runGates() : null;
-      const cmp = baseline && final ? compareGateRuns(baseline, final) : null;
-      const regressed = cmp ? regressionLines(cmp) : [];
-      if (final) {
-        end.push(gateEvent('final', final, cmp ?? undefined));
-        const tested = testStateFrom(final, deps.clock.now().toISOString());
-        if (tested) context = { ...context, testState: tested };
-      }
-      for (const line of regressed) blocker(`session ${session.number}: ${line}`);
-      // Every N sessions the reviewers look at the work; a blocking finding keeps it from being done.
-      const reviewDue = opts.reviewEvery !== undefined && opts.reviewEvery > 0 && ports.review !== undefined && (n + 1) % opts.reviewEvery === 0;
-      const review = reviewDue ? await ports.review!() : { ok: true, reason: '' };
-      if (!review.ok) regressed.push(review.reason);
-      const done = said && regressed.length === 0;
-      status = 'completed';
-      outcome = done ? 'success' : 'partial';
-      reason = done
-        ? `the agent reports the task done${final ? ' and the gates hold' : ''}`
-        : said ? `the agent said done, but ${regressed.join('; ')}` : 'the agent ended its session; work remains';
-      end.push({ type: EVENT.sessionCompleted, outcome, reason });
-      if (done) stop = { reason: 'done', message: `done: the agent reports the task complete${final ? ' and no required gate regressed' : ''}` };
+    } catch (e) {
+      // The gates or the review broke after the agent's result: the session still ends with a
+      // checkpoint that carries the snapshot of the work (the agent_result one has none).
+      const why = ports.redactor.redact(`orch could not finish the session after the agent's result: ${e instanceof Error ? e.message : String(e)}`);
+      await writeCheckpoint(deps, session, context, { trigger: 'error', reason: why, status: 'failed', snapshot: true, events: [{ type: EVENT.sessionFailed, reason: why, failure: 'orch_error' }] }).catch(() => undefined);
+      throw e;
     }
-    const final = await writeCheckpoint(deps, session, context, { trigger: status === 'failed' ? 'error' : status === 'budget_exceeded' ? 'budget_exceeded' : 'end', reason, status, outcome, events: end });
+    // The reason quotes agent errors and gate output, which can hold a key: nothing unredacted is stored or printed.
+    reason = ports.redactor.redact(reason);
+    const final = await writeCheckpoint(deps, session, context, { trigger: status === 'failed' ? 'error' : status === 'budget_exceeded' ? 'budget_exceeded' : 'end', reason, status, outcome, snapshot: true, events: end.map((e) => ports.redactor.redactDeep(e)) });
     const warning = await warnOnce(deps, opts.epicId, budget);
     if (warning) ports.onProgress?.({ kind: 'warning', message: warning });
     summaries.push({ sessionNumber: session.number, sessionId: session.id, status: final.status, costUsd: cost, agentCostUsd: r.outcome.cumulativeCostUsd, turns: r.outcome.numTurns, reason });

@@ -1,3 +1,4 @@
+import type { BriefTrackerOptions } from '../brief/build.ts';
 import type { AgentAdapter, AgentEvent } from '../../adapters/agents/types.ts';
 import type { GateRun } from '../../schema/gate-run.ts';
 import type { GitHistorySource } from '../brief/types.ts';
@@ -54,6 +55,8 @@ export interface RunPorts {
   review?: () => Promise<{ ok: boolean; reason: string }>;
   /** Git history for the resume brief. */
   history?: GitHistorySource;
+  /** The tracker whose issues the resume brief lists (from .orch/config.yaml), when one is configured. */
+  briefTracker?: () => Promise<BriefTrackerOptions>;
   /** Run the project's quality gates now; null when it has none (or gates are off). */
   runGates?: () => Promise<GateRun | null>;
   /** Cost of an agent conversation from its own records, for a session killed before its result. */
@@ -62,13 +65,22 @@ export interface RunPorts {
   newAgentSessionId: () => string;
   /** Aborted when the user stops the run (`orch session stop`, SIGTERM, Ctrl-C). */
   stop: AbortSignal;
+  /**
+   * The abort reason orch gives the agent when it stops it (the budget is spent, the user stopped the
+   * run). Opaque to core: the process adapter reads it to stop the agent's process group with SIGINT,
+   * then SIGTERM, then SIGKILL. Absent: the adapter's own stop.
+   */
+  agentStopReason?: (why: AgentStopCause) => unknown;
   onProgress?: (p: RunProgress) => void;
 }
+
+export type AgentStopCause = 'budget' | 'stopped';
 
 export type RunProgress =
   | { kind: 'session'; sessionNumber: number; sessionId: string; resumed: boolean; brief: string | null }
   | { kind: 'agent'; sessionNumber: number; event: AgentEvent; turns: number; spentEstimate: number; budget: number | null; elapsedMs: number; pid: number | null }
-  | { kind: 'checkpoint'; sessionNumber: number; id: string; trigger: string }
+  /** estimateUsd: the session's cost so far, estimated from streamed usage (interval and cost-threshold checkpoints). */
+  | { kind: 'checkpoint'; sessionNumber: number; id: string; trigger: string; estimateUsd?: number }
   | { kind: 'warning'; message: string }
   | { kind: 'session_end'; sessionNumber: number; status: string; costUsd: number | null; reason: string };
 

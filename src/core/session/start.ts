@@ -2,7 +2,7 @@ import type { OrchestrationContext } from '../../schema/context.ts';
 import type { Epic } from '../../schema/epic.ts';
 import type { GateRun } from '../../schema/gate-run.ts';
 import { gateEvent, testStateFrom } from '../gates/record.ts';
-import { loadBriefFacts } from '../brief/build.ts';
+import { loadBriefFacts, type BriefTrackerOptions } from '../brief/build.ts';
 import { renderResumeBrief } from '../brief/render.ts';
 import type { GitHistorySource } from '../brief/types.ts';
 import { budgetStatus, shouldWarn, type BudgetStatus } from '../budget.ts';
@@ -37,6 +37,8 @@ export interface StartOptions {
   history?: GitHistorySource | null | undefined;
   /** Rendered extra brief sections (gates, commits, tracker) from later capabilities. */
   briefSections?: { title: string; body: string }[];
+  /** The configured tracker (adapters/brief/tracker-config.ts): the brief lists its issues done / in progress / blocked. */
+  briefTracker?: BriefTrackerOptions | undefined;
 }
 
 export interface StartResult {
@@ -111,7 +113,7 @@ export async function startSession(deps: CoreDeps, o: StartOptions): Promise<Sta
   const tested = o.baseline ? testStateFrom(o.baseline, session.startedAt) : null;
   const context = { ...carried, ...(o.agentSessionId ? { agentSessionId: o.agentSessionId } : {}), ...(tested ? { testState: tested } : {}) };
   // The brief is built from everything recorded so far (sessions, events, git), before this session writes.
-  const facts = o.resume && previous ? await loadBriefFacts(deps, o.history ?? null, epicId) : undefined;
+  const facts = o.resume && previous ? await loadBriefFacts(deps, o.history ?? null, epicId, o.briefTracker ?? {}) : undefined;
   const resumeBrief = o.resume
     ? renderResumeBrief({ epicId, goal: epic.goal, sessionNumber: session.number, budget, last: previous, ...(facts ? { facts } : {}), ...(o.briefSections ? { sections: o.briefSections } : {}) })
     : null;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createClaudeCodeAdapter } from '../../../adapters/agents/claude-code.ts';
-import { applyRuleEntries } from '../../../adapters/learning/rule-files.ts';
+import { applyRuleEntries, loadLearningConfig } from '../../../adapters/learning/rule-files.ts';
 import { allEvents, collectConvoy, collectEpic, openLearning, type Collected } from '../../../adapters/learning/wiring.ts';
 import { detectLearnings } from '../../../core/learning/detectors.ts';
 import { llmLessons } from '../../../core/learning/llm.ts';
@@ -37,8 +37,9 @@ function renderReflection(r: Reflection): string {
 }
 
 async function reflectOn(o: ReflectOpts, target: Reflection['target']['type'], id: string): Promise<number> {
-  const min = confidence(o.minConfidence);
   const ctx = await openLearning(cwdOf(o));
+  // The flag wins over learning.minConfidence in .orch/config.yaml, which wins over 0.6.
+  const min = o.minConfidence !== undefined ? confidence(o.minConfidence) : ((await loadLearningConfig(ctx.repo.top)).minConfidence ?? 0.6);
   const c: Collected = target === 'epic' ? await collectEpic(ctx, id) : await collectConvoy(ctx, id, o.epic);
   const events = allEvents(c);
   let llm: Parameters<typeof buildReflection>[0]['llm'] = null;

@@ -12,7 +12,7 @@ export function registerLearning(program: Command): void {
   const reflect = program.command('reflect').description('learnings from recorded runs, written into the rule files');
   for (const kind of ['convoy', 'epic'] as const) {
     const cmd = leaf(reflect, `${kind} <id>`, `find learnings in a${kind === 'epic' ? 'n' : ''} ${kind}'s recorded events`, pick(R, kind))
-      .option('--min-confidence <n>', 'drop learnings below this confidence (0–1)', '0.6')
+      .option('--min-confidence <n>', 'drop learnings below this confidence (0–1; default learning.minConfidence in .orch/config.yaml, else 0.6)')
       .option('--llm', 'also ask the agent for lessons (structured output; evidence checked)')
       .option('--model <id>', 'model for --llm')
       .option('--llm-budget <usd>', 'cap the --llm run, USD', '1');

@@ -1,6 +1,7 @@
 import { runProjectGates } from '../../../adapters/gates/project-gates.ts';
 import { gitHistory } from '../../../adapters/git/history.ts';
 import { startSession } from '../../../core/session/start.ts';
+import { openBriefTracker } from '../../../adapters/brief/tracker-config.ts';
 import { openFromOptions } from '../../context.ts';
 import { output, warn, type CommonOptions } from '../../io.ts';
 import { renderBudget } from '../../render/session.ts';
@@ -24,8 +25,10 @@ export async function run(o: Opts): Promise<number> {
   }
   const { deps, repo } = await openFromOptions(o);
   const baseline = o.gates === false ? null : await runProjectGates(repo.top, deps.clock);
+  // A resumed session's brief lists the tracker's issues when .orch/config.yaml names a tracker.
+  const briefTracker = o.resume === true ? await openBriefTracker(repo.top) : undefined;
   const r = await startSession(deps, {
-    baseline,
+    baseline, briefTracker,
     history: gitHistory(repo.top), epicId: o.epic, resume: o.resume === true, budget: o.budget, goal: o.goal, task: o.task });
   if (r.warning && !o.json) warn(r.warning);
   output(o, { session: r.session, context: r.context, budget: r.budget, warning: r.warning, interrupted: r.interrupted, resumeBrief: r.resumeBrief }, (d) =>
