@@ -21,7 +21,7 @@ function pick(obj: unknown, dotPath: string): unknown {
  */
 export function createCommandAdapter(o: CommandAgentOptions): AgentAdapter {
   const [bin, ...baseArgs] = o.command;
-  if (!bin) throw new OrchError('config_invalid', 'the command agent needs a command', { hint: 'set agent.command in .orch/config.yaml or pass --command' });
+  if (!bin) throw new OrchError('config_invalid', 'the command agent needs a command', { hint: 'pass --command "<the agent command line>" with --agent command' });
   return {
     name: 'command',
     check: () => Promise.resolve({ version: null }),
