@@ -160,7 +160,10 @@ describe('orch convoy with the real Claude Code: stall, merge conflict and faili
       .map((l) => JSON.parse(l) as { type?: string; total_cost_usd?: number })
       .filter((e) => e.type === 'result')
       .map((e) => e.total_cost_usd!);
-    expect(reported).toHaveLength(8); // nine sessions; the stalled one was killed before it reported
+    // Nine sessions. The stalled one is stopped with SIGINT first: Claude Code may end its turn and
+    // print a result (for $0: the model never answered) before SIGTERM follows, or not.
+    expect(reported.length).toBeGreaterThanOrEqual(8);
+    expect(reported.length).toBeLessThanOrEqual(9);
     const claudeTotal = reported.reduce((x, y) => x + y, 0);
     // … is the list price of the scripted tokens, per issue …
     const expected = { P: costOf(p), Q: costOf(qFirst) + costOf(qRetry), S: costOf(sRestarted), G: costOf(gFirst) + costOf(gRetry), A: costOf(a), B: costOf(b) };

@@ -1,7 +1,8 @@
-import type { Checkpoint, CheckpointTrigger } from '../../schema/checkpoint.ts';
+import { Checkpoint, type CheckpointTrigger } from '../../schema/checkpoint.ts';
 import type { OrchestrationContext, SessionStatus } from '../../schema/context.ts';
 import type { SessionEvent } from '../../schema/event.ts';
 import type { CoreDeps } from '../deps.ts';
+import { OrchError } from '../errors.ts';
 import { newCheckpointId } from '../ports.ts';
 import { assertTransition } from './lifecycle.ts';
 import type { Outcome, Session } from './types.ts';
@@ -56,6 +57,15 @@ export async function writeCheckpoint(deps: CoreDeps, session: Session, context:
     context: { ...context, filesModified },
     git: snap,
   };
+  // A context the caller built by hand (the library API) is checked before anything is written:
+  // a checkpoint no reader can parse would hide the whole session.
+  const valid = Checkpoint.safeParse(checkpoint);
+  if (!valid.success) {
+    const issue = valid.error.issues[0];
+    throw new OrchError('usage', `checkpoint of session ${session.id} not written: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid'}`, {
+      hint: 'build the context from the one startSession/resumeSession returned (see OrchestrationContext)',
+    });
+  }
   const write = { checkpoint, events: makeEvents(deps, session, req.events ?? []), expectedParent: session.lastCheckpointId };
   await deps.store.putCheckpoint({
     ...write,
