@@ -60,15 +60,10 @@ export async function loadTrackerConfig(cwd: string): Promise<TrackerConfig | un
 }
 
 async function openFor(c: TrackerConfig, timeoutMs: number): Promise<Tracker> {
-  if (c.ref.kind === 'beads') {
-    // The convoy's beads tracker waits a minute per bd call and retries; a brief waits `timeoutMs`, once,
-    // and the bd process is killed then, so it cannot hold `orch brief` or a hook's process open.
-    const { BeadsTracker } = await import('../trackers/beads.ts');
-    return new BeadsTracker({ workspace: path.resolve(c.base, c.ref.workspace), ...(c.ref.bin ? { bin: c.ref.bin } : {}), timeoutMs, retry: { attempts: 1 } });
-  }
-  // Loaded only when a tracker is configured: the hooks' start-up stays cheap otherwise.
-  const { openTracker } = await import('../convoy/wiring.ts');
-  return openTracker(c.ref, c.base);
+  // Loaded only when a tracker is configured: the hooks' start-up stays cheap otherwise. A brief
+  // waits `timeoutMs` for bd, once (a convoy waits a minute and retries), so it cannot hold a hook.
+  const { openTracker } = await import('../trackers/open.ts');
+  return openTracker(c.ref, c.base, { timeoutMs, retry: { attempts: 1 } });
 }
 
 /**

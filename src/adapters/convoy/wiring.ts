@@ -1,9 +1,7 @@
-import path from 'node:path';
 import type { ConvoyPorts } from '../../core/convoy/runner.ts';
 import type { CoreDeps } from '../../core/deps.ts';
 import { newId } from '../../core/ports.ts';
-import type { Tracker } from '../../core/tracker/types.ts';
-import type { Convoy, TrackerRef } from '../../schema/convoy.ts';
+import type { Convoy } from '../../schema/convoy.ts';
 import type { GateRun } from '../../schema/gate-run.ts';
 import { runProjectGates } from '../gates/project-gates.ts';
 import { gitText } from '../git/git.ts';
@@ -11,8 +9,7 @@ import { openGitDeps } from '../open.ts';
 import { reviewGate } from '../review/wiring.ts';
 import type { RepoInfo } from '../git/repo.ts';
 import { GitConvoyStore } from '../store/convoy-store.ts';
-import { BeadsTracker } from '../trackers/beads.ts';
-import { TaskFileTracker } from '../trackers/task-file.ts';
+import { openTracker } from '../trackers/open.ts';
 import { witnessRunning } from './witness-process.ts';
 import { fenceSession } from './fence.ts';
 import { LocalEngine } from '../engines/local-engine.ts';
@@ -43,15 +40,6 @@ export function workerJob(input: Parameters<ConvoyPorts['launchWorker']>[0], rem
     branch: `orch/${convoy.id}/${issue.id}`,
     remote,
   };
-}
-
-export function openTracker(ref: TrackerRef, cwd: string): Tracker {
-  switch (ref.kind) {
-    case 'beads':
-      return new BeadsTracker({ workspace: path.resolve(cwd, ref.workspace), ...(ref.bin ? { bin: ref.bin } : {}) });
-    case 'task-file':
-      return new TaskFileTracker({ path: path.resolve(cwd, ref.path) });
-  }
 }
 
 

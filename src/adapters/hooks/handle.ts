@@ -32,6 +32,8 @@ export interface HookRuntime {
   /** Runs writes that must finish together (checkpoint, then state): the 2 s guard waits for them. */
   critical<T>(fn: () => Promise<T>): Promise<T>;
   log(level: 'info' | 'error', message: string): Promise<void>;
+  /** Milliseconds left before the hook's deadline (it answers within 2 s). */
+  timeLeftMs(): number;
 }
 
 export async function handleHook(event: HookEvent, input: HookInput, rt: HookRuntime): Promise<string | null> {
@@ -48,8 +50,8 @@ export async function handleHook(event: HookEvent, input: HookInput, rt: HookRun
   }
 }
 
-/** The tracker answers the brief within this, or the brief says it is unavailable: a hook answers within 2 s. */
-const HOOK_TRACKER_TIMEOUT_MS = 600;
+/** The tracker gets what the deadline leaves after this (the session start still to write), at least 100 ms. */
+const AFTER_TRACKER_MS = 1000;
 
 function briefFor(r: StartResult, claudeSessionId: string): string {
   const head = `orch: this Claude Code session (${claudeSessionId}) is session ${r.session.number} (${r.session.id}) of epic ${r.session.epicId}; its checkpoints and cost are recorded by hooks.`;
@@ -66,7 +68,7 @@ async function startFor(input: HookInput, epicId: string, rt: HookRuntime, prev:
   const tips = await rt.deps.store.listSessions(epicId);
   const resume = tips.length > 0;
   // Only a resume has a brief; the tracker configured in .orch/config.yaml feeds its Issues section.
-  const { problem, ...briefTracker } = resume ? await briefTrackerOrReason(input.cwd, HOOK_TRACKER_TIMEOUT_MS) : {};
+  const { problem, ...briefTracker } = resume ? await briefTrackerOrReason(input.cwd, Math.max(100, rt.timeLeftMs() - AFTER_TRACKER_MS)) : {};
   if (problem !== undefined) await rt.log('error', `tracker unavailable for the brief: ${problem}`);
   const start = await startSession(rt.deps, { epicId, resume, concurrent: !atSessionStart, briefTracker });
   const now = rt.deps.clock.now().toISOString();

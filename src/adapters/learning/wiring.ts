@@ -9,7 +9,7 @@ import type { Tracker, TrackerIssue } from '../../core/tracker/types.ts';
 import { validateId } from '../../core/validate.ts';
 import type { Convoy } from '../../schema/convoy.ts';
 import type { SessionEvent } from '../../schema/event.ts';
-import { openTracker } from '../convoy/wiring.ts';
+import { openTracker } from '../trackers/open.ts';
 import { gitText } from '../git/git.ts';
 import { reviewAddressed } from '../review/wiring.ts';
 import type { RepoInfo } from '../git/repo.ts';

@@ -8,7 +8,7 @@ import { AGENT_STOP_SIGNALS, StopSignals, groupAlive, run } from './run.ts';
  * A stand-in for an agent: a node process (its own process group under run()) that records each
  * SIGINT/SIGTERM it gets in a file and keeps running, unless told to exit on SIGINT.
  */
-function stub(o: { exitOnInt?: boolean } = {}): { file: string; script: string } {
+function signalRecordingAgent(o: { exitOnInt?: boolean } = {}): { file: string; script: string } {
   const dir = mkdtempSync(path.join(tmpdir(), 'orch-stop-'));
   const file = path.join(dir, 'signals.txt');
   const script = path.join(dir, 'agent.mjs');
@@ -41,7 +41,7 @@ async function runUntilReady(script: string, signal: AbortSignal, extra: { killG
 
 describe('run(): how a process group is stopped', () => {
   it('an abort with StopSignals (how orch stops an agent) sends SIGINT, then SIGTERM, then SIGKILL, a grace apart', async () => {
-    const { file, script } = stub();
+    const { file, script } = signalRecordingAgent();
     const ac = new AbortController();
     const { result, pid } = await runUntilReady(script, ac.signal);
     const t0 = Date.now();
@@ -55,7 +55,7 @@ describe('run(): how a process group is stopped', () => {
   });
 
   it('the abort reason passes through AbortSignal.any (as the agent adapters combine signals)', async () => {
-    const { file, script } = stub();
+    const { file, script } = signalRecordingAgent();
     const ac = new AbortController();
     const { result } = await runUntilReady(script, AbortSignal.any([ac.signal, new AbortController().signal]));
     ac.abort(new StopSignals(AGENT_STOP_SIGNALS, 200));
@@ -64,7 +64,7 @@ describe('run(): how a process group is stopped', () => {
   });
 
   it('an agent that ends on SIGINT gets nothing more', async () => {
-    const { file, script } = stub({ exitOnInt: true });
+    const { file, script } = signalRecordingAgent({ exitOnInt: true });
     const ac = new AbortController();
     const { result } = await runUntilReady(script, ac.signal);
     ac.abort(new StopSignals(AGENT_STOP_SIGNALS, 2000));
@@ -76,14 +76,14 @@ describe('run(): how a process group is stopped', () => {
   });
 
   it('a plain abort or a timeout stays quick: SIGTERM, then SIGKILL', async () => {
-    const a = stub();
+    const a = signalRecordingAgent();
     const ac = new AbortController();
     const aborted = await runUntilReady(a.script, ac.signal, { killGraceMs: 200 });
     ac.abort();
     expect((await aborted.result).signal).toBe('SIGKILL');
     expect(received(a.file)).toEqual(['SIGTERM']);
 
-    const b = stub();
+    const b = signalRecordingAgent();
     const timed = await runUntilReady(b.script, new AbortController().signal, { killGraceMs: 200, timeoutMs: 3000 });
     const r = await timed.result;
     expect(r.timedOut).toBe(true);

@@ -5,6 +5,7 @@ import { budgetStatus, usd } from '../budget.ts';
 import { OrchError } from '../errors.ts';
 import { writeCheckpoint, type EventInput } from '../session/checkpoint.ts';
 import { chargeCost } from '../session/context.ts';
+import type { GateRun } from '../../schema/gate-run.ts';
 import { compareGateRuns } from '../gates/compare.ts';
 import { gateEvent, regressionLines, testStateFrom } from '../gates/record.ts';
 import { isLive } from '../session/lifecycle.ts';
@@ -40,7 +41,7 @@ export async function runEpic(ports: RunPorts, opts: RunOptions): Promise<RunRep
   let stop: { reason: StopReason; message: string } | null = null;
   let lastResultText: string | null = null;
 
-  let runBaseline: Awaited<ReturnType<NonNullable<RunPorts['runGates']>>> = null;
+  let runBaseline: GateRun | null = null;
   for (let n = 0; n < opts.maxSessions && !stop; n++) {
     if (ports.stop.aborted) {
       stop = { reason: 'stopped', message: 'stopped before the next session' };

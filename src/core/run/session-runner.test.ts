@@ -1,3 +1,4 @@
+import { EVENT } from '../../schema/events.ts';
 import { describe, expect, it } from 'vitest';
 import type { AgentAdapter, AgentOutcome, LaunchRequest } from '../../adapters/agents/types.ts';
 import { systemClock } from '../../adapters/clock.ts';
@@ -10,7 +11,6 @@ import { nullSink } from '../ports.ts';
 import type { PriceTable } from '../prices/price-table.ts';
 import { createRedactor } from '../redact.ts';
 import { runEpic } from './run-epic.ts';
-import { COST_ESTIMATE_EVENT } from './session-runner.ts';
 import type { AgentStopCause, RunOptions, RunPorts, RunProgress } from './types.ts';
 
 /** $1 per million input tokens: 100 000 tokens are $0.10. */
@@ -117,7 +117,7 @@ describe('orch run: checkpoints while the agent runs carry the cost so far', () 
     expect(interval[0]!.reason).toMatch(/cost so far ≈ \$0\.100000 \(estimate from streamed usage; not charged\)/);
     expect(interval[0]!.context.sessionCost).toBe(0); // the measured figure comes with the result
     expect(interval[0]!.git).toEqual(GIT);
-    const estimates = (await deps.store.readEvents('e')).filter((ev) => ev.type === COST_ESTIMATE_EVENT);
+    const estimates = (await deps.store.readEvents('e')).filter((ev) => ev.type === EVENT.costEstimate);
     expect(estimates.length).toBe(interval.length);
     expect(estimates[0]).toMatchObject({ amount: 0.1, epicSpent: 0.1, messages: 1, unpricedMessages: 0, charged: false });
     // agent_result has no snapshot (the end follows at once); the end checkpoint always has one.

@@ -36,12 +36,6 @@ export interface SessionRunResult {
 
 const MAX_UNPARSED = 20;
 
-/**
- * A checkpoint taken while the agent runs records its cost so far with this event: an estimate from
- * the streamed usage × the price table, not charged (the agent's own figure is charged at its result).
- * { amount, epicSpent, unpricedMessages, messages, charged: false }
- */
-export const COST_ESTIMATE_EVENT = EVENT.costEstimate;
 const clip = (s: string, n = 2000): string => (s.length > n ? `${s.slice(0, n)}…` : s);
 
 /**
@@ -82,7 +76,8 @@ export async function runAgentSession(ports: RunPorts, opts: RunOptions, input: 
       const epicSpent = input.epicBudget ? usd(input.epicBudget.spent + sofar) : null;
       const events = [
         ...pending.splice(0),
-        { type: COST_ESTIMATE_EVENT, amount: sofar, epicSpent, messages: estimates.size, unpricedMessages: unpriced.size, charged: false, source: 'streamed usage × price table' },
+        // A marked estimate from streamed usage × the price table; the agent's own figure is charged at its result.
+        { type: EVENT.costEstimate, amount: sofar, epicSpent, messages: estimates.size, unpricedMessages: unpriced.size, charged: false, source: 'streamed usage × price table' },
       ];
       const text = `${reason}; cost so far ≈ $${sofar.toFixed(6)} (estimate from streamed usage${unpriced.size ? `, ${unpriced.size} call(s) unpriced` : ''}; not charged)`;
       const c = await writeCheckpoint(deps, session, context, { trigger, reason: text, events });
@@ -162,31 +157,29 @@ export async function runAgentSession(ports: RunPorts, opts: RunOptions, input: 
   };
 
   record({ type: EVENT.agentLaunched, agent: ports.agent.name, agentSessionId: input.agentSession.id, resume: input.agentSession.mode === 'resume', model: opts.model ?? null });
-  const launch = (): Promise<AgentOutcome> =>
-    ports.agent.launch({
-      prompt: input.prompt,
-      cwd: ports.cwd,
-      env: ports.env,
-      limits: {
-        ...(remaining !== null ? { maxBudgetUsd: Number(remaining.toFixed(6)) } : {}),
-        ...(opts.maxTurns !== undefined ? { maxTurns: opts.maxTurns } : {}),
-        ...(opts.sessionTimeoutMs !== undefined ? { timeoutMs: opts.sessionTimeoutMs } : {}),
-        ...(opts.stallMs !== undefined ? { stallMs: opts.stallMs } : {}),
-      },
-      agentSession: input.agentSession,
-      appendSystemPrompt: ORCH_SYSTEM_PROMPT,
-      ...(opts.allowedTools ? { allowedTools: opts.allowedTools } : {}),
-      ...(opts.model ? { model: opts.model } : {}),
-      signal: agentAbort.signal,
-      onEvent,
-      onSpawn: (p) => (pid = p),
-      ...(ports.logFile(session.number) ? { logFile: ports.logFile(session.number)! } : {}),
-    });
   if (ports.stop.aborted) onUserStop();
   else ports.stop.addEventListener('abort', onUserStop, { once: true });
   let outcome: AgentOutcome;
   try {
-    outcome = await launch();
+    outcome = await ports.agent.launch({
+        prompt: input.prompt,
+        cwd: ports.cwd,
+        env: ports.env,
+        limits: {
+          ...(remaining !== null ? { maxBudgetUsd: Number(remaining.toFixed(6)) } : {}),
+          ...(opts.maxTurns !== undefined ? { maxTurns: opts.maxTurns } : {}),
+          ...(opts.sessionTimeoutMs !== undefined ? { timeoutMs: opts.sessionTimeoutMs } : {}),
+          ...(opts.stallMs !== undefined ? { stallMs: opts.stallMs } : {}),
+        },
+        agentSession: input.agentSession,
+        appendSystemPrompt: ORCH_SYSTEM_PROMPT,
+        ...(opts.allowedTools ? { allowedTools: opts.allowedTools } : {}),
+        ...(opts.model ? { model: opts.model } : {}),
+        signal: agentAbort.signal,
+        onEvent,
+        onSpawn: (p) => (pid = p),
+        ...(ports.logFile(session.number) ? { logFile: ports.logFile(session.number)! } : {}),
+      });
   } finally {
     ports.stop.removeEventListener('abort', onUserStop);
     if (timer) clearTimeout(timer);

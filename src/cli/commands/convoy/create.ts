@@ -1,4 +1,4 @@
-import { openTracker } from '../../../adapters/convoy/wiring.ts';
+import { openTracker } from '../../../adapters/trackers/open.ts';
 import { gitText } from '../../../adapters/git/git.ts';
 import { createConvoy } from '../../../core/convoy/create.ts';
 import { OrchError } from '../../../core/errors.ts';

@@ -82,6 +82,7 @@ export async function run(o: CommonOptions, args: string[]): Promise<number> {
         }
       },
       log,
+      timeLeftMs: () => DEADLINE_MS - performance.now(),
     };
     const out = await handleHook(event, input, rt);
     if (out !== null) process.stdout.write(`${out}\n`);

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { openTracker } from '../../../adapters/convoy/wiring.ts';
+import { openTracker } from '../../../adapters/trackers/open.ts';
 import { addGateChecks } from '../../../adapters/learning/gates-edit.ts';
 import { applyRuleEntries } from '../../../adapters/learning/rule-files.ts';
 import { commitsTouching, openLearning, sessionViews, showIssue, type LearningContext } from '../../../adapters/learning/wiring.ts';

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { ORCH_BIN } from '../../../adapters/package-root.ts';
-import { openTracker } from '../../../adapters/convoy/wiring.ts';
+import { openTracker } from '../../../adapters/trackers/open.ts';
 import { witnessFile, witnessPass, witnessRunning } from '../../../adapters/convoy/witness-process.ts';
 import { CONVOY_EVENT } from '../../../core/convoy/events.ts';
 import { convoyDir } from '../../../adapters/convoy/worktrees.ts';
