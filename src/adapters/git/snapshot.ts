@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { GitState } from '../../schema/checkpoint.ts';
 import { git, gitText } from './git.ts';
 import type { RepoInfo } from './repo.ts';
-import { DEFAULT_SECRET_PATTERNS, secretPathspecs } from './secrets.ts';
+import { DEFAULT_SECRET_PATTERNS, secretMatcher, secretPathspecs } from './secrets.ts';
 
 export { DEFAULT_SECRET_PATTERNS } from './secrets.ts';
 
@@ -46,7 +46,16 @@ export async function readHead(repo: RepoInfo): Promise<{ head: string | null; b
  * hashes and walks only what changed since the last one. One process at a time uses it; a
  * concurrent snapshot works on a throw-away copy instead.
  */
-async function acquirePrivateIndex(repo: RepoInfo): Promise<{ index: string; release: () => Promise<void> } | null> {
+interface HeldIndex {
+  index: string;
+  /** Just copied from the user's index, or kept under other secret patterns: it may hold secrets. */
+  fresh: boolean;
+  /** Secrets are out of it now: later snapshots need not look for them. */
+  markClean: () => Promise<void>;
+  release: () => Promise<void>;
+}
+
+async function acquirePrivateIndex(repo: RepoInfo, secretPatterns: readonly string[]): Promise<HeldIndex | null> {
   const dir = path.join(repo.gitDir, 'orch');
   const lock = path.join(dir, 'snapshot.lock');
   await mkdir(dir, { recursive: true });
@@ -56,53 +65,111 @@ async function acquirePrivateIndex(repo: RepoInfo): Promise<{ index: string; rel
     const st = await stat(lock).catch(() => null);
     if (!st || Date.now() - st.mtimeMs < 60_000) return null;
     await rm(lock, { force: true }); // left by a killed process
-    return acquirePrivateIndex(repo);
+    return acquirePrivateIndex(repo, secretPatterns);
   }
   const index = path.join(dir, 'snapshot-index');
   // We hold orch's lock, so a git lock on the private index can only be left by a killed process.
   await rm(`${index}.lock`, { force: true });
+  let fresh = false;
   try {
     await stat(index);
   } catch {
+    fresh = true;
     await copyFile(path.join(repo.gitDir, 'index'), index).catch((e: unknown) => {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     });
   }
-  return { index, release: () => rm(lock, { force: true }) };
+  // Secret patterns changed since the index was kept: files they now name may be in it.
+  const patternsFile = `${index}.secrets`;
+  const patterns = JSON.stringify(secretPatterns);
+  if (!fresh && (await readFile(patternsFile, 'utf8').catch(() => '')) !== patterns) fresh = true;
+  return { index, fresh, markClean: () => (fresh ? writeFile(patternsFile, patterns) : Promise.resolve()), release: () => rm(lock, { force: true }) };
 }
 
-async function throwAwayIndex(repo: RepoInfo): Promise<{ index: string; release: () => Promise<void> }> {
+async function throwAwayIndex(repo: RepoInfo): Promise<HeldIndex> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'orch-snap-'));
   const index = path.join(dir, 'index');
   await copyFile(path.join(repo.gitDir, 'index'), index).catch((e: unknown) => {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e; // no index yet: start from an empty one
   });
-  return { index, release: () => rm(dir, { recursive: true, force: true }) };
+  return { index, fresh: true, markClean: () => Promise.resolve(), release: () => rm(dir, { recursive: true, force: true }) };
 }
+
+/** What `git status --porcelain=v2 -z` says about the private index, HEAD and the work tree. */
+interface WorkStatus {
+  /** Work-tree files that differ from the index or are not in it: to add or remove. */
+  toUpdate: string[];
+  /** Paths that differ from HEAD however the update goes. */
+  changed: string[];
+  /** Paths whose work-tree content may equal HEAD again (index and work tree both differ): checked after the update. */
+  maybeReverted: string[];
+}
+
+/** Parse porcelain v2 `-z` records (ordinary `1`, renamed `2`, unmerged `u`, untracked `?`). */
+export function parseStatus(out: string, hasHead: boolean): WorkStatus {
+  const recs = out.split('\0');
+  const tracked: { file: string; xy: string }[] = [];
+  const untracked: string[] = [];
+  for (let i = 0; i < recs.length; i++) {
+    const rec = recs[i]!;
+    if (rec.startsWith('1 ')) tracked.push({ file: rec.split(' ').slice(8).join(' '), xy: rec.slice(2, 4) });
+    else if (rec.startsWith('2 ')) {
+      tracked.push({ file: rec.split(' ').slice(9).join(' '), xy: rec.slice(2, 4) });
+      i++; // the original path follows as its own record
+    } else if (rec.startsWith('u ')) tracked.push({ file: rec.split(' ').slice(10).join(' '), xy: 'UU' });
+    else if (rec.startsWith('? ')) untracked.push(rec.slice(2).replace(/\/$/, '')); // a nested repository is listed as "dir/"
+  }
+  // Gone from the index (an earlier snapshot) but back in the work tree: its content may be HEAD's again.
+  const deleted = new Set(tracked.filter((t) => t.xy[0] === 'D').map((t) => t.file));
+  const back = untracked.filter((f) => deleted.has(f));
+  const toUpdate = [...tracked.filter((t) => t.xy[1] !== '.').map((t) => t.file), ...untracked];
+  const maybeReverted = hasHead ? [...tracked.filter((t) => t.xy[0] !== '.' && t.xy[1] !== '.' && t.xy !== 'UU').map((t) => t.file), ...back] : [];
+  const unsure = new Set(maybeReverted);
+  const changed = [...tracked.map((t) => t.file), ...untracked].filter((f) => !unsure.has(f));
+  return { toUpdate, changed: [...new Set(changed)], maybeReverted };
+}
+
+const literal = (f: string): string => `:(literal)${f}`;
 
 /**
  * Snapshot the working files (tracked + untracked, not ignored, secrets left out) into a tree.
- * The user's own index is never written.
+ * The user's own index is never written. One `git status` on orch's private index says what to
+ * add (it refreshes the index's stat cache first, as `git commit -a` does, so a file rewritten
+ * with the same content is not hashed and its directories' trees are not rebuilt), one
+ * `update-index` adds exactly that, one `write-tree` writes the tree.
  */
 export async function takeSnapshot(repo: RepoInfo, secretPatterns: readonly string[] = DEFAULT_SECRET_PATTERNS): Promise<GitState> {
-  const held = (await acquirePrivateIndex(repo)) ?? (await throwAwayIndex(repo));
+  const held = (await acquirePrivateIndex(repo, secretPatterns)) ?? (await throwAwayIndex(repo));
   try {
     const env = { GIT_INDEX_FILE: held.index };
-    const specs = secretPathspecs(secretPatterns);
-    const excludes = specs.map((p) => p.replace(':(glob)', ':(glob,exclude)'));
-    const [{ head, branch }, secretList] = await Promise.all([
+    const isSecret = secretMatcher(secretPatterns);
+    const [{ head, branch }, statusOut, trackedSecretsOut] = await Promise.all([
       readHead(repo),
-      gitText(repo.top, ['ls-files', '-z', '-c', '-o', '--exclude-standard', '--', ...specs], { env }),
-      git(repo.top, ['-c', 'core.untrackedCache=true', 'add', '-A', '--', '.', ...excludes], { env }),
+      // Optional locks on: status may write the refreshed stat cache and its untracked cache back to orch's index.
+      gitText(repo.top, ['-c', 'core.untrackedCache=true', 'status', '--porcelain=v2', '-z', '--untracked-files=all', '--no-renames', '--ignore-submodules=dirty'], {
+        env: { ...env, GIT_OPTIONAL_LOCKS: '1' },
+      }),
+      // Only a copy of the user's index can hold secrets: snapshots never add one.
+      held.fresh ? gitText(repo.top, ['ls-files', '-z', '-c', '--', ...secretPathspecs(secretPatterns)], { env }) : Promise.resolve(''),
     ]);
-    const excluded = [...new Set(secretList.split('\0').filter(Boolean))].sort();
-    // Secrets tracked in the index orch started from are dropped too (untracked ones were never added).
-    if (excluded.length > 0) await git(repo.top, ['update-index', '--force-remove', '-z', '--stdin'], { env, input: excluded.join('\0') + '\0' });
-    const [treeOut, changedOut] = await Promise.all([
+    const status = parseStatus(statusOut, head !== null);
+    // Secrets tracked in the index orch started from are dropped; untracked ones are never added.
+    const trackedSecrets = trackedSecretsOut.split('\0').filter(Boolean);
+    const excluded = [...new Set([...trackedSecrets, ...status.toUpdate.filter(isSecret)])].sort();
+    const toUpdate = status.toUpdate.filter((f) => !isSecret(f));
+    if (toUpdate.length > 0) await git(repo.top, ['update-index', '--add', '--remove', '-z', '--stdin'], { env, input: toUpdate.join('\0') + '\0' });
+    if (trackedSecrets.length > 0) await git(repo.top, ['update-index', '--force-remove', '-z', '--stdin'], { env, input: trackedSecrets.join('\0') + '\0' });
+    await held.markClean();
+    const maybe = status.maybeReverted.filter((f) => !isSecret(f));
+    // Few paths go on the command line; many would not fit, so then the whole index is compared.
+    const pathspec = maybe.length <= 200 ? ['--', ...maybe.map(literal)] : [];
+    const [treeOut, diffOut] = await Promise.all([
       gitText(repo.top, ['write-tree'], { env }),
-      head ? gitText(repo.top, ['diff-index', '--cached', '--name-only', '-z', '--no-renames', head], { env }) : gitText(repo.top, ['ls-files', '-z', '-c'], { env }),
+      head && maybe.length > 0 ? gitText(repo.top, ['diff-index', '--cached', '--name-only', '-z', '--no-renames', head, ...pathspec], { env }) : Promise.resolve(''),
     ]);
-    const changed = changedOut.split('\0').filter(Boolean).sort();
+    const unsure = new Set(maybe);
+    const stillChanged = diffOut.split('\0').filter((f) => unsure.has(f));
+    const changed = [...new Set([...status.changed.filter((f) => !isSecret(f)), ...stillChanged])].sort();
     return { head, branch, snapshotTree: treeOut.trim(), excluded, changed };
   } finally {
     await held.release();

@@ -198,8 +198,8 @@ describe('BeadsTracker failure handling', () => {
   });
 
   it('serialises calls per workspace (across tracker instances) and drops a stray BEADS_DIR', async () => {
-    const { tracker, fake, dir } = setup({ ...seed(), delayMs: 40 });
-    // Control: two raw bd processes at once do collide in the fake — so zero overlaps below means something.
+    const { tracker, fake, dir } = setup({ ...seed(), delayMs: 250 });
+    // Control: raw bd processes at once do collide in the fake (each call holds it 250 ms, long enough to overlap on a loaded machine) — so zero overlaps below means something.
     const exec = promisify(execFile);
     await Promise.allSettled([0, 1, 2].map(() => exec('bd', ['ready', '--json'], { cwd: dir, env: fake.env })));
     expect(fake.calls().filter((c) => c.overlap)).not.toHaveLength(0);
