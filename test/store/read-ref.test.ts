@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readRef } from '../../src/adapters/git/objects.ts';
+import { branchExists, readRef } from '../../src/adapters/git/objects.ts';
 import { readHead } from '../../src/adapters/git/snapshot.ts';
 import { openRepo } from '../../src/adapters/git/repo.ts';
 import { gitRepo } from '../support/repo.ts';
@@ -63,5 +63,19 @@ describe('readRef', () => {
     expect(await readHead(await openRepo(wt))).toEqual({ head: head(dir), branch: 'side' });
     const empty = gitRepo({});
     expect((await readHead(await openRepo(empty))).head).toBeNull();
+  });
+
+  it('branchExists agrees with git for loose, packed, packed-then-deleted, nested-prefix and missing branches', async () => {
+    const dir = gitRepo({ 'a.txt': 'a\n' });
+    const repo = await openRepo(dir);
+    git(dir, 'branch', 'orch/cv/T1');
+    expect(await branchExists(repo, 'orch/cv/T1')).toBe(true);
+    expect(await branchExists(repo, 'orch/cv')).toBe(false); // a directory of refs, not a branch
+    expect(await branchExists(repo, 'orch/cv/T2')).toBe(false);
+    git(dir, 'pack-refs', '--all');
+    expect(await branchExists(repo, 'orch/cv/T1')).toBe(true);
+    expect(await branchExists(repo, 'orch/cv/T')).toBe(false); // a prefix of a packed name
+    git(dir, 'branch', '-D', 'orch/cv/T1');
+    expect(await branchExists(repo, 'orch/cv/T1')).toBe(false);
   });
 });

@@ -1,10 +1,13 @@
 import { existsSync, mkdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { MergeResult } from '../../core/convoy/runner.ts';
 import { compareGateRuns } from '../../core/gates/compare.ts';
 import type { Convoy } from '../../schema/convoy.ts';
 import type { GateRun } from '../../schema/gate-run.ts';
 import { git, gitText } from '../git/git.ts';
+import { branchExists } from '../git/objects.ts';
+import { readHead } from '../git/snapshot.ts';
 import type { RepoInfo } from '../git/repo.ts';
 
 export const convoyDir = (repo: RepoInfo, convoyId: string): string => path.join(repo.commonDir, 'orch', 'convoys', convoyId);
@@ -20,10 +23,6 @@ export function worktreeRoot(repo: RepoInfo): string {
   return process.env.ORCH_WORKTREES ?? path.join(path.dirname(main), `${path.basename(main)}.orch-worktrees`);
 }
 export const worktreePath = (repo: RepoInfo, convoy: Convoy, name: string): string => path.join(worktreeRoot(repo), convoy.id, name);
-
-async function branchExists(repo: RepoInfo, branch: string): Promise<boolean> {
-  return (await git(repo.top, ['rev-parse', '--verify', '-q', `refs/heads/${branch}`], { allowFail: true })).code === 0;
-}
 
 /** A worktree on `branch` (created from `from` when new). The user's checkout is never used. */
 async function ensureWorktree(repo: RepoInfo, dir: string, branch: string, from: string): Promise<string> {
@@ -50,6 +49,14 @@ export async function ensureIssueWorktree(repo: RepoInfo, convoy: Convoy, issueI
   return ensureWorktree(repo, worktreePath(repo, convoy, issueId), issueBranch(convoy, issueId), convoy.integrationBranch);
 }
 
+/** A linked worktree's HEAD commit, read from its files (git when they do not answer plainly). */
+async function headOf(repo: RepoInfo, dir: string): Promise<string> {
+  const dotGit = await readFile(path.join(dir, '.git'), 'utf8').catch(() => '');
+  const gitDir = /^gitdir: (.+)$/m.exec(dotGit)?.[1]?.trim();
+  const head = gitDir ? (await readHead({ ...repo, top: dir, gitDir: path.resolve(dir, gitDir) })).head : null;
+  return head ?? (await gitText(dir, ['rev-parse', 'HEAD'])).trim();
+}
+
 /**
  * Merge an issue's branch into the integration branch in the convoy's own merge worktree, then run
  * the gates there. A conflict or a gate that regressed against the last good integration run undoes
@@ -64,7 +71,7 @@ export async function mergeIssue(
 ): Promise<MergeResult> {
   const dir = await ensureIntegration(repo, convoy);
   if (lastGood.run === null) lastGood.run = await gates(dir);
-  const before = (await gitText(dir, ['rev-parse', 'HEAD'])).trim();
+  const before = await headOf(repo, dir);
   const m = await git(dir, ['merge', '--no-ff', '--no-edit', '-m', `Merge ${issueId} (orch convoy ${convoy.id})`, issueBranch(convoy, issueId)], { allowFail: true });
   if (m.code !== 0) {
     const files = (await gitText(dir, ['diff', '--name-only', '--diff-filter=U'])).split('\n').filter(Boolean);
@@ -72,7 +79,7 @@ export async function mergeIssue(
     await git(dir, ['reset', '-q', '--hard', before]);
     return { ok: false, kind: 'conflict', files, reason: files.length ? `merge conflict with ${convoy.integrationBranch} in ${files.join(', ')}` : `merge failed: ${m.stderr.trim().split('\n')[0] ?? ''}` };
   }
-  const commit = (await gitText(dir, ['rev-parse', 'HEAD'])).trim();
+  const commit = await headOf(repo, dir);
   const files = (await gitText(dir, ['diff', '--name-only', before, commit])).split('\n').filter(Boolean);
   const after = await gates(dir);
   if (after && lastGood.run) {

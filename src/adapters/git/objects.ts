@@ -199,11 +199,35 @@ async function readLooseRef(repo: RepoInfo, ref: string): Promise<string | null>
   if (!ref.startsWith('refs/orchestration/') || ref.includes('..')) return null;
   try {
     const text = (await readFile(path.join(repo.commonDir, ref), 'utf8')).trim();
-    return /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(text) ? text : null;
+    return OBJECT_ID.test(text) ? text : null;
   } catch {
     return null;
   }
 }
+
+/**
+ * A branch's commit from git's files when they answer plainly (a loose ref, else packed-refs), so
+ * the convoy's per-issue worktree and merge steps cost no git process for it. A symbolic or
+ * unreadable ref, or a reftable repository, asks git. null: no such branch.
+ */
+export async function readBranch(repo: RepoInfo, branch: string): Promise<string | null> {
+  const ref = `refs/heads/${branch}`;
+  if (!ref.includes('..') && !(await exists(path.join(repo.commonDir, 'reftable')))) {
+    const loose = await readFile(path.join(repo.commonDir, ref), 'utf8').then((t) => t.trim(), () => null);
+    if (loose !== null && OBJECT_ID.test(loose)) return loose;
+    if (loose === null) {
+      const packed = await readFile(path.join(repo.commonDir, 'packed-refs'), 'utf8').catch(() => '');
+      const line = packed.split('\n').find((l) => l.endsWith(` ${ref}`) && OBJECT_ID.test(l.slice(0, l.indexOf(' '))));
+      return line ? line.slice(0, line.indexOf(' ')) : null;
+    }
+  }
+  const res = await git(repo.top, ['rev-parse', '--verify', '-q', `${ref}^{commit}`], { allowFail: true });
+  return res.code === 0 ? res.stdout.toString('utf8').trim() : null;
+}
+
+export const branchExists = async (repo: RepoInfo, branch: string): Promise<boolean> => (await readBranch(repo, branch)) !== null;
+
+const OBJECT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 
 /** Read many `<rev>:<path>` objects in one `cat-file --batch`. Missing ones come back null. */
 export async function readBlobs(repo: RepoInfo, specs: string[]): Promise<(Buffer | null)[]> {

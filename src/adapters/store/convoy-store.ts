@@ -53,6 +53,11 @@ export class GitConvoyStore implements ConvoyStore {
     });
     if (!ok) return null;
     this.sha.set(`${ref}@${convoy.updatedAt}`, commit!);
+    // The commit's parent is the tip this process last read: its events are known without reading.
+    const cached = this.seen.get(ref);
+    if (cached && expected !== null && cached.tip === expected) {
+      this.seen.set(ref, { tip: commit!, events: [...cached.events, ...stamped.map((e) => SessionEvent.parse(JSON.parse(JSON.stringify(e))))] });
+    }
     return convoy;
   }
 
