@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { OrchError } from '../../core/errors.ts';
 
 export interface GitResult {
@@ -30,14 +30,15 @@ const baseEnv: Record<string, string> = {
 
 const baseArgs = ['-c', 'gc.auto=0', '-c', 'maintenance.auto=false', '-c', 'core.quotepath=off'];
 
+/** Start git with orch's settings (argv array, never a shell string); the caller reads its pipes. */
+export function spawnGit(cwd: string, args: readonly string[], env: Record<string, string> = {}): ChildProcessWithoutNullStreams {
+  return spawn('git', [...baseArgs, ...args], { cwd, env: { ...process.env, ...baseEnv, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+}
+
 /** Run git with an argv array (never a shell string). */
 export function git(cwd: string, args: readonly string[], opts: GitCallOptions = {}): Promise<GitResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('git', [...baseArgs, ...args], {
-      cwd,
-      env: { ...process.env, ...baseEnv, ...opts.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const child = spawnGit(cwd, args, opts.env);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));

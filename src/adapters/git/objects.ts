@@ -3,6 +3,7 @@ import { mkdir, open, readFile, rename, stat, unlink, type FileHandle } from 'no
 import { deflateSync } from 'node:zlib';
 import path from 'node:path';
 import { OrchError } from '../../core/errors.ts';
+import { catFileBatch } from './cat-file.ts';
 import { fsyncArgs, git } from './git.ts';
 import type { RepoInfo } from './repo.ts';
 
@@ -229,9 +230,21 @@ export const branchExists = async (repo: RepoInfo, branch: string): Promise<bool
 
 const OBJECT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 
-/** Read many `<rev>:<path>` objects in one `cat-file --batch`. Missing ones come back null. */
+/**
+ * Read many `<rev>:<path>` objects through the repository's long-lived `cat-file --batch`.
+ * Missing ones come back null. A spec with a newline cannot go through the batch protocol.
+ */
 export async function readBlobs(repo: RepoInfo, specs: string[]): Promise<(Buffer | null)[]> {
   if (specs.length === 0) return [];
+  if (specs.some((s) => s.includes('\n'))) return specs.map(() => null);
+  try {
+    return await catFileBatch(repo.top).read(specs);
+  } catch {
+    return catFileOnce(repo, specs); // the reader died (killed, git missing): one process, which reports its own error
+  }
+}
+
+async function catFileOnce(repo: RepoInfo, specs: string[]): Promise<(Buffer | null)[]> {
   const res = await git(repo.top, ['cat-file', '--batch'], { input: specs.join('\n') + '\n' });
   const buf = res.stdout;
   const out: (Buffer | null)[] = [];
