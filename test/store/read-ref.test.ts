@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { branchExists, readRef } from '../../src/adapters/git/objects.ts';
+import { branchExists, casRef, readRef } from '../../src/adapters/git/objects.ts';
 import { readHead } from '../../src/adapters/git/snapshot.ts';
 import { openRepo } from '../../src/adapters/git/repo.ts';
 import { gitRepo } from '../support/repo.ts';
@@ -77,5 +77,20 @@ describe('readRef', () => {
     expect(await branchExists(repo, 'orch/cv/T')).toBe(false); // a prefix of a packed name
     git(dir, 'branch', '-D', 'orch/cv/T1');
     expect(await branchExists(repo, 'orch/cv/T1')).toBe(false);
+  });
+
+  it('casRef creates a ref in-process only when neither a loose file nor packed-refs has it', async () => {
+    const dir = gitRepo({ 'a.txt': 'a\n' });
+    const repo = await openRepo(dir);
+    const first = head(dir);
+    expect(await casRef(repo, 'refs/orchestration/e/sessions/s1', first, null, 'test')).toBe(true);
+    expect(await casRef(repo, 'refs/orchestration/e/sessions/s1', first, null, 'test')).toBe(false); // exists now
+    expect(execFileSync('git', ['rev-parse', 'refs/orchestration/e/sessions/s1'], { cwd: dir, encoding: 'utf8' }).trim()).toBe(first);
+    git(dir, 'pack-refs', '--all');
+    expect(await casRef(repo, 'refs/orchestration/e/sessions/s1', first, null, 'test')).toBe(false); // packed only
+    git(dir, 'commit', '-q', '--allow-empty', '-m', 'second');
+    expect(await casRef(repo, 'refs/orchestration/e/sessions/s1', head(dir), first, 'test')).toBe(true); // packed only: git updates it
+    expect(await readRef(repo, 'refs/orchestration/e/sessions/s1')).toBe(head(dir));
+    expect(execFileSync('git', ['fsck', '--no-progress'], { cwd: dir, encoding: 'utf8' })).toBe('');
   });
 });

@@ -137,17 +137,22 @@ export async function casRef(repo: RepoInfo, ref: string, next: string, expected
 const REF_LOCK_TIMEOUT_MS = 2000; // as core.filesRefLockTimeout above
 
 /**
- * Git's own protocol for updating a loose ref, done in-process for orch's refs (one git process
- * fewer per checkpoint and journal append): take `<ref>.lock` with O_EXCL — git and orch writers
- * exclude each other through it — compare the current value, write and fsync the lock, rename it
- * over the ref. A writer killed in between leaves a lock, removed once stale as git's would be.
- * null when the case is not the plain one (creating a ref, a packed-only ref, a ref with a reflog):
- * git's update-ref does those.
+ * Git's own protocol for a loose ref, done in-process for orch's refs (one git process fewer per
+ * checkpoint, journal append and new session): take `<ref>.lock` with O_EXCL — git and orch
+ * writers exclude each other through it — compare the current value (for a new ref: no loose file
+ * and no packed-refs entry), write and fsync the lock, rename it over the ref. A writer killed in
+ * between leaves a lock, removed once stale as git's would be. null when the case is not a plain
+ * one (a packed-only or deleted ref to update, a ref with a reflog, a reftable repository, a
+ * directory in the way): git's update-ref does those.
  */
 async function casLooseRef(repo: RepoInfo, ref: string, next: string, expected: string | null): Promise<boolean | null> {
-  if (expected === null || !ref.startsWith('refs/orchestration/') || ref.includes('..')) return null;
+  if (!ref.startsWith('refs/orchestration/') || ref.includes('..')) return null;
   const file = path.join(repo.commonDir, ref);
   if (await exists(path.join(repo.commonDir, 'logs', ref))) return null;
+  if (expected === null) {
+    if (await exists(path.join(repo.commonDir, 'reftable'))) return null;
+    if (!(await mkdir(path.dirname(file), { recursive: true }).then(() => true, () => false))) return null;
+  }
   const lock = `${file}.lock`;
   const deadline = Date.now() + REF_LOCK_TIMEOUT_MS;
   let fh: FileHandle | null = null;
@@ -156,7 +161,7 @@ async function casLooseRef(repo: RepoInfo, ref: string, next: string, expected: 
       fh = await open(lock, 'wx');
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') return null; // no such ref directory: nothing to update here
+      if (code === 'ENOENT' || code === 'ENOTDIR') return null; // no such ref directory: git decides
       if (code !== 'EEXIST') throw e;
       if (Date.now() > deadline) throw new OrchError('lock_held', `ref ${ref} is locked by another writer`, { hint: 'retry; a stale lock is removed automatically after 10 s' });
       await new Promise((r) => setTimeout(r, 5 + Math.random() * 20));
@@ -165,8 +170,12 @@ async function casLooseRef(repo: RepoInfo, ref: string, next: string, expected: 
   let renamed = false;
   try {
     const current = await readFile(file, 'utf8').then((t) => t.trim(), () => null);
-    if (current === null) return null; // packed or deleted meanwhile: git decides
-    if (current !== expected) return false;
+    if (expected === null) {
+      if (current !== null || (await packedRef(repo, ref)) !== null) return false; // it exists already
+    } else {
+      if (current === null) return null; // packed or deleted meanwhile: git decides
+      if (current !== expected) return false;
+    }
     await fh.writeFile(`${next}\n`);
     await fh.sync();
     await fh.close();
@@ -178,6 +187,13 @@ async function casLooseRef(repo: RepoInfo, ref: string, next: string, expected: 
     await fh?.close().catch(() => undefined);
     if (!renamed) await unlink(lock).catch(() => undefined);
   }
+}
+
+/** A ref's entry in packed-refs, or null. */
+async function packedRef(repo: RepoInfo, ref: string): Promise<string | null> {
+  const packed = await readFile(path.join(repo.commonDir, 'packed-refs'), 'utf8').catch(() => '');
+  const line = packed.split('\n').find((l) => l.endsWith(` ${ref}`) && OBJECT_ID.test(l.slice(0, l.indexOf(' '))));
+  return line ? line.slice(0, line.indexOf(' ')) : null;
 }
 
 const exists = (p: string): Promise<boolean> => stat(p).then(() => true, () => false);
@@ -216,11 +232,7 @@ export async function readBranch(repo: RepoInfo, branch: string): Promise<string
   if (!ref.includes('..') && !(await exists(path.join(repo.commonDir, 'reftable')))) {
     const loose = await readFile(path.join(repo.commonDir, ref), 'utf8').then((t) => t.trim(), () => null);
     if (loose !== null && OBJECT_ID.test(loose)) return loose;
-    if (loose === null) {
-      const packed = await readFile(path.join(repo.commonDir, 'packed-refs'), 'utf8').catch(() => '');
-      const line = packed.split('\n').find((l) => l.endsWith(` ${ref}`) && OBJECT_ID.test(l.slice(0, l.indexOf(' '))));
-      return line ? line.slice(0, line.indexOf(' ')) : null;
-    }
+    if (loose === null) return packedRef(repo, ref);
   }
   const res = await git(repo.top, ['rev-parse', '--verify', '-q', `${ref}^{commit}`], { allowFail: true });
   return res.code === 0 ? res.stdout.toString('utf8').trim() : null;
