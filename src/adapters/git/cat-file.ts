@@ -41,6 +41,11 @@ export class CatFileBatch {
     this.idle();
   }
 
+  /** End the reader once the requests already sent are answered (git exits at the end of its input). */
+  close(): void {
+    this.child.stdin.end();
+  }
+
   get pid(): number | undefined {
     return this.child.pid;
   }
@@ -95,16 +100,27 @@ export class CatFileBatch {
 }
 
 const batches = new Map<string, CatFileBatch>();
+/** A long-lived `orch worker` meets many repositories: the least recently used readers beyond this end. */
+const MAX_READERS = 4;
 
-/** The repository's batch reader, started on first use and again after it died. */
-export function catFileBatch(cwd: string): CatFileBatch {
-  let b = batches.get(cwd);
-  if (!b) {
-    const fresh: CatFileBatch = new CatFileBatch(cwd, () => {
-      if (batches.get(cwd) === fresh) batches.delete(cwd);
+/**
+ * The batch reader of the repository whose shared git dir is `commonDir` (all its worktrees share
+ * one: orch asks for objects by id), started on first use and again after it died.
+ */
+export function catFileBatch(commonDir: string): CatFileBatch {
+  let b = batches.get(commonDir);
+  if (b) batches.delete(commonDir); // re-inserted below: the map's order is the use order
+  else {
+    const fresh: CatFileBatch = new CatFileBatch(commonDir, () => {
+      if (batches.get(commonDir) === fresh) batches.delete(commonDir);
     });
     b = fresh;
-    batches.set(cwd, b);
+  }
+  batches.set(commonDir, b);
+  for (const [dir, old] of batches) {
+    if (batches.size <= MAX_READERS) break;
+    batches.delete(dir);
+    old.close();
   }
   return b;
 }

@@ -277,14 +277,14 @@ export const branchExists = async (repo: RepoInfo, branch: string): Promise<bool
 const OBJECT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 
 /**
- * Read many `<rev>:<path>` objects through the repository's long-lived `cat-file --batch`.
- * Missing ones come back null. A spec with a newline cannot go through the batch protocol.
+ * Read many `<object id>[:<path>]` objects through the repository's long-lived `cat-file --batch`
+ * (ids, never HEAD: the reader is shared by all worktrees). Missing ones come back null. A spec with a newline cannot go through the batch protocol.
  */
 export async function readBlobs(repo: RepoInfo, specs: string[]): Promise<(Buffer | null)[]> {
   if (specs.length === 0) return [];
   if (specs.some((s) => s.includes('\n'))) return specs.map(() => null);
   try {
-    return await catFileBatch(repo.top).read(specs);
+    return await catFileBatch(repo.commonDir).read(specs);
   } catch {
     return catFileOnce(repo, specs); // the reader died (killed, git missing): one process, which reports its own error
   }
