@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { deflateSync } from 'node:zlib';
 import path from 'node:path';
 import { OrchError } from '../../core/errors.ts';
@@ -187,40 +187,6 @@ async function casLooseRef(repo: RepoInfo, ref: string, next: string, expected: 
     await fh?.close().catch(() => undefined);
     if (!renamed) await unlink(lock).catch(() => undefined);
   }
-}
-
-/**
- * The refs directly under `prefix` (one level, e.g. an epic's sessions) with their commits, read
- * from git's files: loose files, then packed-refs entries they do not shadow. null when the files
- * cannot answer plainly (a reftable repository, a symbolic or unreadable entry): ask git then.
- */
-export async function refsUnder(repo: RepoInfo, prefix: string): Promise<Map<string, string> | null> {
-  if (!prefix.startsWith('refs/orchestration/') || !prefix.endsWith('/') || prefix.includes('..')) return null;
-  if (await exists(path.join(repo.commonDir, 'reftable'))) return null;
-  const out = new Map<string, string>();
-  const packed = await readFile(path.join(repo.commonDir, 'packed-refs'), 'utf8').catch(() => '');
-  for (const line of packed.split('\n')) {
-    const sp = line.indexOf(' ');
-    const name = line.slice(sp + 1);
-    if (name.startsWith(prefix) && !name.slice(prefix.length).includes('/') && OBJECT_ID.test(line.slice(0, sp))) out.set(name, line.slice(0, sp));
-  }
-  const entries = await readdir(path.join(repo.commonDir, prefix), { withFileTypes: true }).catch(() => []);
-  for (const e of entries) {
-    if (!e.isFile() || e.name.endsWith('.lock')) continue;
-    const text = await readFile(path.join(repo.commonDir, prefix, e.name), 'utf8').then((t) => t.trim(), () => null);
-    if (text === null) continue; // deleted meanwhile
-    if (!OBJECT_ID.test(text)) return null;
-    out.set(`${prefix}${e.name}`, text);
-  }
-  return out;
-}
-
-/** The trailers of a raw commit object (its message's last paragraph, as orch writes them). */
-export function commitTrailers(raw: Buffer | null): string {
-  if (!raw) return '';
-  const text = raw.toString('utf8');
-  const paragraphs = text.slice(text.indexOf('\n\n') + 2).trimEnd().split(/\n\n+/);
-  return paragraphs.length > 1 ? (paragraphs.at(-1) ?? '') : '';
 }
 
 /** A ref's entry in packed-refs, or null. */

@@ -6,9 +6,9 @@ import { parseEpic, type Epic } from '../../schema/epic.ts';
 import { SessionEvent } from '../../schema/event.ts';
 import { git, gitText } from '../git/git.ts';
 import { recoverStaleLocks, STALE_LOCK_MS } from '../git/locks.ts';
-import { casRef, commitTrailers, readBlobs, readRef, refsUnder, writeObjects, type TreeSpec } from '../git/objects.ts';
+import { casRef, readBlobs, readRef, writeObjects, type TreeSpec } from '../git/objects.ts';
 import type { RepoInfo } from '../git/repo.ts';
-import { checkpointMessage, LOG_FORMAT, parseLog, parseTrailers, type LoggedCommit } from './trailers.ts';
+import { checkpointMessage, LOG_FORMAT, parseLog, type LoggedCommit } from './trailers.ts';
 
 export const NAMESPACE = 'refs/orchestration';
 const epicRef = (epic: string): string => `${NAMESPACE}/${epic}/epic`;
@@ -117,28 +117,18 @@ export class GitCheckpointStore implements CheckpointStore {
   }
 
   async latestInSession(epicId: string, sessionId: string): Promise<Checkpoint | null> {
-    const sha = await readRef(this.repo, sessionRef(epicId, sessionId));
-    const [tip] = sha ? await this.withTrailers([sha]) : [];
+    const out = await gitText(this.repo.top, ['log', '-1', LOG_FORMAT, sessionRef(epicId, sessionId), '--'], {}).catch(() => '');
+    const [tip] = parseLog(out);
     if (!tip) return null;
     const [res] = await this.readCheckpoints([tip]);
     if (res?.error) throw new OrchError('corrupt', res.error);
     return res?.checkpoint ?? null;
   }
 
-  /** Commits with their trailers, through the long-lived cat-file reader. */
-  private async withTrailers(shas: string[]): Promise<LoggedCommit[]> {
-    const raws = await readBlobs(this.repo, shas);
-    return shas.map((sha, i) => ({ sha, trailers: parseTrailers(commitTrailers(raws[i] ?? null)) }));
-  }
-
   async listSessions(epicId: string): Promise<SessionTip[]> {
-    // Session tips from the ref files (no git process: runners, hooks and workers ask often); git when they cannot answer.
-    const refs = await refsUnder(this.repo, sessionPrefix(epicId));
-    const records = refs
-      ? await this.withTrailers([...refs.values()])
-      : parseLog(await gitText(this.repo.top, ['for-each-ref', '--format=%(objectname)%1f%(contents:trailers:only,unfold)%1e', sessionPrefix(epicId)]));
+    const out = await gitText(this.repo.top, ['for-each-ref', '--format=%(objectname)%1f%(contents:trailers:only,unfold)%1e', sessionPrefix(epicId)]);
     const tips: SessionTip[] = [];
-    for (const rec of records) {
+    for (const rec of parseLog(out)) {
       const t = rec.trailers;
       const status = SessionStatus.safeParse(t.get('Orch-Status'));
       const id = t.get('Orch-Checkpoint');
