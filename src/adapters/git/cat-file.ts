@@ -31,7 +31,8 @@ export class CatFileBatch {
       for (const p of this.queue.splice(0)) p.reject(e);
     };
     this.child.on('error', fail);
-    this.child.on('exit', (code, signal) => fail(new Error(`git cat-file --batch ended (${signal ?? `exit ${code}`})`)));
+    // 'close', not 'exit': answers still in the pipe are read before pending requests fail.
+    this.child.on('close', (code, signal) => fail(new Error(`git cat-file --batch ended (${signal ?? `exit ${code}`})`)));
     this.child.stdin.on('error', fail);
     this.child.stderr.resume();
     this.child.stdout.on('data', (b: Buffer) => {

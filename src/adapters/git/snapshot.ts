@@ -40,12 +40,6 @@ export async function readHead(repo: RepoInfo): Promise<{ head: string | null; b
   return { head: null, branch: sym.startsWith('refs/heads/') ? sym.slice('refs/heads/'.length) : null };
 }
 
-/**
- * A private index kept between snapshots (in orch's own directory of the git dir, never the
- * user's index): it keeps git's stat cache, cache tree and untracked cache warm, so a snapshot
- * hashes and walks only what changed since the last one. One process at a time uses it; a
- * concurrent snapshot works on a throw-away copy instead.
- */
 interface HeldIndex {
   index: string;
   /** Just copied from the user's index, or kept under other secret patterns: it may hold secrets. */
@@ -55,6 +49,12 @@ interface HeldIndex {
   release: () => Promise<void>;
 }
 
+/**
+ * A private index kept between snapshots (in orch's own directory of the git dir, never the
+ * user's index): it keeps git's stat cache, cache tree and untracked cache warm, so a snapshot
+ * hashes and walks only what changed since the last one. One process at a time uses it; a
+ * concurrent snapshot works on a throw-away copy instead.
+ */
 async function acquirePrivateIndex(repo: RepoInfo, secretPatterns: readonly string[]): Promise<HeldIndex | null> {
   const dir = path.join(repo.gitDir, 'orch');
   const lock = path.join(dir, 'snapshot.lock');
