@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { openRepo } from '../../src/adapters/git/repo.ts';
 import { DEFAULT_SECRET_PATTERNS, secretPathspecs } from '../../src/adapters/git/secrets.ts';
 import { parseStatus, takeSnapshot } from '../../src/adapters/git/snapshot.ts';
-import { gitRepo } from '../support/repo.ts';
+import { g, gitRepo } from '../support/repo.ts';
 
 const git = (dir: string, args: string[], env: NodeJS.ProcessEnv = {}, input?: string): string =>
   execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, ...env }, ...(input !== undefined ? { input } : {}) });
@@ -78,6 +78,28 @@ describe('takeSnapshot', () => {
     expect(last.excluded).toEqual(['config/.env', 'id_rsa']);
     // The user's own index was never touched by any of it.
     expect(git(dir, ['diff', '--cached', '--name-only'])).toBe('');
+  });
+
+  it('a nested repository and a submodule that moved are recorded as git add -A records them (gitlinks)', async () => {
+    const sub = gitRepo({ 's.txt': 's\n' });
+    const dir = gitRepo({ 'a.txt': 'a\n' });
+    g(dir, '-c', 'protocol.file.allow=always', 'submodule', 'add', '-q', sub, 'mod');
+    g(dir, 'commit', '-qm', 'submodule');
+    const repo = await openRepo(dir);
+    await takeSnapshot(repo);
+    write(path.join(dir, 'mod'), { 's.txt': 's2\n' });
+    g(path.join(dir, 'mod'), 'commit', '-qam', 'moved');
+    const nested = path.join(dir, 'nested');
+    mkdirSync(nested);
+    g(nested, 'init', '-q');
+    write(nested, { 'n.txt': 'n\n' });
+    g(nested, 'add', '-A');
+    g(nested, 'commit', '-qm', 'n');
+    const snap = await takeSnapshot(repo);
+    const want = reference(dir);
+    expect(snap.snapshotTree).toBe(want.tree);
+    expect(snap.changed).toEqual(want.changed);
+    expect(snap.changed).toEqual(['mod', 'nested']);
   });
 
   it('a secret pattern added later takes files it names out of the kept index', async () => {
