@@ -227,7 +227,7 @@ async function readLooseRef(repo: RepoInfo, ref: string): Promise<string | null>
  * the convoy's per-issue worktree and merge steps cost no git process for it. A symbolic or
  * unreadable ref, or a reftable repository, asks git. null: no such branch.
  */
-export async function readBranch(repo: RepoInfo, branch: string): Promise<string | null> {
+async function readBranch(repo: RepoInfo, branch: string): Promise<string | null> {
   const ref = `refs/heads/${branch}`;
   if (!ref.includes('..') && !(await exists(path.join(repo.commonDir, 'reftable')))) {
     const loose = await readFile(path.join(repo.commonDir, ref), 'utf8').then((t) => t.trim(), () => null);
@@ -244,11 +244,12 @@ const OBJECT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 
 /**
  * Read many `<object id>[:<path>]` objects through the repository's long-lived `cat-file --batch`
- * (ids, never HEAD: the reader is shared by all worktrees). Missing ones come back null. A spec with a newline cannot go through the batch protocol.
+ * (ids, never HEAD: the reader is shared by all worktrees). Missing ones come back null.
  */
 export async function readBlobs(repo: RepoInfo, specs: string[]): Promise<(Buffer | null)[]> {
   if (specs.length === 0) return [];
-  if (specs.some((s) => s.includes('\n'))) return specs.map(() => null);
+  const bad = specs.find((s) => s.includes('\n'));
+  if (bad !== undefined) throw new OrchError('git_failed', `cannot read ${JSON.stringify(bad)}: an object name with a line break`);
   try {
     return await catFileBatch(repo.commonDir).read(specs);
   } catch {
