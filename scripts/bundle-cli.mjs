@@ -16,7 +16,8 @@ await build({
   platform: 'node',
   target: 'node20',
   // BullMQ loads its Lua scripts from files next to its own modules; ioredis comes with it.
-  external: ['bullmq', 'ioredis'],
+  // genai-prices is required on the first price asked (its catalogue is big), from node_modules.
+  external: ['bullmq', 'ioredis', '@pydantic/genai-prices'],
   // Bundled CommonJS packages call require() for Node built-ins: give the ESM bundle one.
   banner: { js: "import { createRequire as __orchCreateRequire } from 'node:module'; const require = __orchCreateRequire(import.meta.url);" },
   logLevel: 'warning',

@@ -1,4 +1,6 @@
-import { calcPrice, type ModelPrice, type TieredPrices } from '@pydantic/genai-prices';
+import { createRequire } from 'node:module';
+import type * as Genai from '@pydantic/genai-prices';
+import type { ModelPrice, TieredPrices } from '@pydantic/genai-prices';
 import {
   findOverride,
   priceFromRates,
@@ -8,6 +10,14 @@ import {
   type PriceTable,
   type TokenUsage,
 } from '../../core/prices/price-table.ts';
+
+let lib: typeof Genai | undefined;
+/**
+ * The catalogue (~800 KB of model data) loads on the first price asked, not with every command:
+ * a convoy worker of a command agent, `orch run` and the dispatcher never price anything, and
+ * compiling it cost each of them ~60 ms of CPU at start-up. Its CommonJS build loads synchronously.
+ */
+const genai = (): typeof Genai => (lib ??= createRequire(import.meta.url)('@pydantic/genai-prices') as typeof Genai);
 
 /** Model-name prefixes → genai-prices provider ids. Without a hint genai-prices guesses, and can pick a
  * reseller's price for the same model name. */
@@ -104,9 +114,9 @@ export function genaiPriceTable(opts: GenaiPriceTableOptions = {}): PriceTable {
   };
 
   const viaCatalogue = (model: string, usage: TokenUsage): Price => {
-    let r: ReturnType<typeof calcPrice>;
+    let r: ReturnType<typeof Genai.calcPrice>;
     try {
-      r = calcPrice(toGenaiUsage(usage), model, options(model));
+      r = genai().calcPrice(toGenaiUsage(usage), model, options(model));
     } catch (e) {
       return { usd: null, reason: `genai-prices failed for ${model}: ${(e as Error).message}` };
     }
@@ -115,9 +125,9 @@ export function genaiPriceTable(opts: GenaiPriceTableOptions = {}): PriceTable {
   };
 
   const resolve = (model: string, usage: TokenUsage): Resolved => {
-    let first: ReturnType<typeof calcPrice>;
+    let first: ReturnType<typeof Genai.calcPrice>;
     try {
-      first = calcPrice(toGenaiUsage(usage), model, options(model));
+      first = genai().calcPrice(toGenaiUsage(usage), model, options(model));
     } catch {
       return { kind: 'catalogue' }; // viaCatalogue turns the same error into a reason
     }
