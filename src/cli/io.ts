@@ -1,5 +1,5 @@
 import pc from 'picocolors';
-import { EXIT, OrchError, isOrchError } from '../core/errors.ts';
+import { EXIT, OrchError, errorLine, isOrchError } from '../core/errors.ts';
 
 export interface CommonOptions {
   json?: boolean;
@@ -32,7 +32,7 @@ export function reportError(e: unknown, opts: CommonOptions): number {
     if (opts.json) {
       process.stdout.write(JSON.stringify({ schemaVersion: SCHEMA_VERSION, ok: false, error: { code: e.code, message: e.message, hint: e.hint ?? null } }) + '\n');
     }
-    process.stderr.write(`${pc.red('error:')} ${e.message}${e.hint ? ` — ${e.hint}` : ''}\n`);
+    process.stderr.write(`${pc.red('error:')} ${errorLine(e)}\n`);
     if (opts.debug && e.stack) process.stderr.write(`${e.stack}\n`);
     return e.exitCode;
   }

@@ -60,3 +60,6 @@ export class OrchError extends Error {
 }
 
 export const isOrchError = (e: unknown): e is OrchError => e instanceof OrchError;
+
+/** An error as one line: an orch error's message and hint ("message — hint"), else the message. */
+export const errorLine = (e: unknown): string => (isOrchError(e) ? `${e.message}${e.hint ? ` — ${e.hint}` : ''}` : e instanceof Error ? e.message : String(e));

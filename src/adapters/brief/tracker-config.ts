@@ -15,7 +15,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_TRACKER_TIMEOUT_MS, type BriefTrackerOptions } from '../../core/brief/build.ts';
-import { isOrchError } from '../../core/errors.ts';
+import { errorLine } from '../../core/errors.ts';
 import type { Tracker } from '../../core/tracker/types.ts';
 import type { TrackerRef } from '../../schema/convoy.ts';
 import { parseConfigSection, readConfigText } from '../config-section.ts';
@@ -84,7 +84,7 @@ export async function briefTrackerOrReason(cwd: string, timeoutMs = DEFAULT_TRAC
   try {
     return await openBriefTracker(cwd, timeoutMs);
   } catch (e) {
-    const reason = isOrchError(e) ? `${e.message}${e.hint ? ` — ${e.hint}` : ''}` : e instanceof Error ? e.message : String(e);
+    const reason = errorLine(e);
     return { trackerUnavailable: reason, problem: reason };
   }
 }

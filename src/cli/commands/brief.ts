@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { openBriefTracker } from '../../adapters/brief/tracker-config.ts';
 import { gitHistory } from '../../adapters/git/history.ts';
 import { buildResumeBrief } from '../../core/brief/build.ts';
@@ -25,7 +24,7 @@ export async function run(o: Opts): Promise<number> {
   const maxBytes = parseMaxBytes(o.maxBytes);
   const { deps, repo } = await openFromOptions(o);
   // A bad `tracker:` section is a config error (exit 2); a tracker that fails to answer is said in the brief.
-  const tracker = await openBriefTracker(path.resolve(o.cwd ?? process.cwd()));
+  const tracker = await openBriefTracker(repo.top);
   const r = await buildResumeBrief(deps, gitHistory(repo.top), o.epic, { maxBytes, ...tracker });
   output(o, r, (d) => d.markdown);
   return 0;

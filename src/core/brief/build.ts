@@ -1,5 +1,5 @@
 import type { CoreDeps } from '../deps.ts';
-import { OrchError } from '../errors.ts';
+import { isOrchError, OrchError } from '../errors.ts';
 import type { CheckpointStore } from '../store.ts';
 import type { Tracker, TrackerIssue } from '../tracker/types.ts';
 import { validateId } from '../validate.ts';
@@ -36,7 +36,7 @@ export type TrackerListing = { issues: TrackerIssue[]; error: null } | { issues:
 
 const reasonOf = (e: unknown): string => {
   const text = e instanceof Error ? e.message : String(e);
-  const hint = e instanceof Error && 'hint' in e && typeof e.hint === 'string' && e.hint ? ` (${e.hint})` : '';
+  const hint = isOrchError(e) && e.hint ? ` (${e.hint})` : '';
   return oneLine(`${text}${hint}`, 300);
 };
 

@@ -159,27 +159,28 @@ export async function runAgentSession(ports: RunPorts, opts: RunOptions, input: 
   record({ type: EVENT.agentLaunched, agent: ports.agent.name, agentSessionId: input.agentSession.id, resume: input.agentSession.mode === 'resume', model: opts.model ?? null });
   if (ports.stop.aborted) onUserStop();
   else ports.stop.addEventListener('abort', onUserStop, { once: true });
+  const logFile = ports.logFile(session.number);
   let outcome: AgentOutcome;
   try {
     outcome = await ports.agent.launch({
-        prompt: input.prompt,
-        cwd: ports.cwd,
-        env: ports.env,
-        limits: {
-          ...(remaining !== null ? { maxBudgetUsd: Number(remaining.toFixed(6)) } : {}),
-          ...(opts.maxTurns !== undefined ? { maxTurns: opts.maxTurns } : {}),
-          ...(opts.sessionTimeoutMs !== undefined ? { timeoutMs: opts.sessionTimeoutMs } : {}),
-          ...(opts.stallMs !== undefined ? { stallMs: opts.stallMs } : {}),
-        },
-        agentSession: input.agentSession,
-        appendSystemPrompt: ORCH_SYSTEM_PROMPT,
-        ...(opts.allowedTools ? { allowedTools: opts.allowedTools } : {}),
-        ...(opts.model ? { model: opts.model } : {}),
-        signal: agentAbort.signal,
-        onEvent,
-        onSpawn: (p) => (pid = p),
-        ...(ports.logFile(session.number) ? { logFile: ports.logFile(session.number)! } : {}),
-      });
+      prompt: input.prompt,
+      cwd: ports.cwd,
+      env: ports.env,
+      limits: {
+        ...(remaining !== null ? { maxBudgetUsd: Number(remaining.toFixed(6)) } : {}),
+        ...(opts.maxTurns !== undefined ? { maxTurns: opts.maxTurns } : {}),
+        ...(opts.sessionTimeoutMs !== undefined ? { timeoutMs: opts.sessionTimeoutMs } : {}),
+        ...(opts.stallMs !== undefined ? { stallMs: opts.stallMs } : {}),
+      },
+      agentSession: input.agentSession,
+      appendSystemPrompt: ORCH_SYSTEM_PROMPT,
+      ...(opts.allowedTools ? { allowedTools: opts.allowedTools } : {}),
+      ...(opts.model ? { model: opts.model } : {}),
+      signal: agentAbort.signal,
+      onEvent,
+      onSpawn: (p) => (pid = p),
+      ...(logFile ? { logFile } : {}),
+    });
   } finally {
     ports.stop.removeEventListener('abort', onUserStop);
     if (timer) clearTimeout(timer);

@@ -9,7 +9,7 @@ import { openRepo } from '../../../adapters/git/repo.ts';
 import { boundEpic } from '../../../adapters/claude-settings/epic-binding.ts';
 import { handleHook, type HookRuntime } from '../../../adapters/hooks/handle.ts';
 import { appendHookLog } from '../../../adapters/hooks/state-file.ts';
-import { isOrchError } from '../../../core/errors.ts';
+import { errorLine, isOrchError } from '../../../core/errors.ts';
 import { parseHookInput } from '../../../core/hooks/input.ts';
 import { isHookEvent, HOOK_EVENTS } from '../../../core/hooks/settings.ts';
 import type { CommonOptions } from '../../io.ts';
@@ -25,7 +25,7 @@ async function readStdin(): Promise<string> {
 }
 
 const describe = (e: unknown): string =>
-  isOrchError(e) ? `${e.code}: ${e.message}${e.hint ? ` — ${e.hint}` : ''}` : e instanceof Error ? `internal: ${e.stack ?? e.message}` : `internal: ${String(e)}`;
+  isOrchError(e) ? `${e.code}: ${errorLine(e)}` : e instanceof Error ? `internal: ${e.stack ?? e.message}` : `internal: ${String(e)}`;
 
 export async function run(o: CommonOptions, args: string[]): Promise<number> {
   const event = args[0] ?? '';

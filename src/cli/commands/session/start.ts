@@ -28,7 +28,8 @@ export async function run(o: Opts): Promise<number> {
   // A resumed session's brief lists the tracker's issues when .orch/config.yaml names a tracker.
   const briefTracker = o.resume === true ? await openBriefTracker(repo.top) : undefined;
   const r = await startSession(deps, {
-    baseline, briefTracker,
+    baseline,
+    briefTracker,
     history: gitHistory(repo.top), epicId: o.epic, resume: o.resume === true, budget: o.budget, goal: o.goal, task: o.task });
   if (r.warning && !o.json) warn(r.warning);
   output(o, { session: r.session, context: r.context, budget: r.budget, warning: r.warning, interrupted: r.interrupted, resumeBrief: r.resumeBrief }, (d) =>
