@@ -6,10 +6,17 @@ export const round = (x: number, digits = 4): number => {
   return Math.round(x * f) / f;
 };
 
+/**
+ * Ascending, in a total order: a typed array's sort puts -0 before +0, where `(a, b) => a - b`
+ * calls them equal and leaves them in input order — a median then depended on the order of its
+ * input (found by the property test: [-0, 0, 5e-324]).
+ */
+const ascending = (values: readonly number[]): Float64Array => Float64Array.from(values).sort();
+
 /** Nearest-rank percentile (p in (0, 100]); null for no values. */
 export function percentile(values: readonly number[], p: number): number | null {
   if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
+  const sorted = ascending(values);
   const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
   return sorted[rank - 1]!;
 }
@@ -17,7 +24,7 @@ export function percentile(values: readonly number[], p: number): number | null 
 /** Median as the mean of the two middle values for an even count; null for no values. */
 export function median(values: readonly number[]): number | null {
   if (values.length === 0) return null;
-  const s = [...values].sort((a, b) => a - b);
+  const s = ascending(values);
   const mid = s.length >> 1;
   return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
