@@ -1,13 +1,12 @@
-import { spawn } from 'node:child_process';
-import { mkdirSync, openSync, statSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Engine, EngineLimits, EngineSignals } from '../../core/convoy/engine.ts';
 import type { RunningWorker, WorkerExit } from '../../core/convoy/runner.ts';
 import type { WorkerJob } from '../../schema/worker-job.ts';
-import { ORCH_BIN, parseWorkerLines } from '../convoy/worker-protocol.ts';
 import { progressFile } from '../convoy/worktrees.ts';
 import type { RepoInfo } from '../git/repo.ts';
-import { groupAlive, stopGroup } from '../process/run.ts';
+import { groupAlive } from '../process/run.ts';
+import { WorkerPool, type PooledJob } from './worker-pool.ts';
 
 export interface LocalEngineOptions {
   repo: RepoInfo;
@@ -22,18 +21,21 @@ export interface LocalEngineOptions {
 }
 
 /**
- * The default engine: each job is an `orch convoy worker` child process on this machine, in its
- * own process group and worktree. A child that dies from a signal it was not sent by us (kill -9,
- * the OOM killer) is redelivered: started again from the last session it reported.
+ * The default engine: each job runs on an `orch convoy worker --serve` child process on this
+ * machine (kept for the next job when it ends: a WorkerPool), in its own process group, in the
+ * issue's worktree. A child that dies from a signal it was not sent by us (kill -9, the OOM
+ * killer) is redelivered: started again from the last session it reported.
  */
 export class LocalEngine implements Engine {
   readonly name = 'local' as const;
   private readonly o: LocalEngineOptions;
   private readonly active = new Map<string, Promise<RunningWorker>>();
   private readonly cancelled = new Set<string>();
+  private readonly pool: WorkerPool;
 
   constructor(o: LocalEngineOptions) {
     this.o = o;
+    this.pool = new WorkerPool({ env: o.env, cwd: o.repo.top });
   }
 
   submit(job: WorkerJob, limits: EngineLimits): Promise<RunningWorker> {
@@ -86,7 +88,7 @@ export class LocalEngine implements Engine {
       alive: () => groupAlive(child.pid),
       stop: async () => {
         stopping = true;
-        await stopGroup(child.pid, 2000, ['SIGTERM', 'SIGKILL']);
+        await child.stop();
       },
     };
     return w;
@@ -104,21 +106,12 @@ export class LocalEngine implements Engine {
 
   async close(): Promise<void> {
     await Promise.all([...this.active.values()].map(async (w) => (await w).stop()));
+    this.pool.close();
   }
 
-  private start(job: WorkerJob, cwd: string, previousSessionId: string | null): { pid: number; ended: Promise<{ code: number | null; signal: NodeJS.Signals | null; report: Omit<WorkerExit, 'code'> | null; lastSession: string | null }> } {
+  private start(job: WorkerJob, cwd: string, previousSessionId: string | null): PooledJob {
     const logs = path.join(this.o.dir(job), 'logs');
     mkdirSync(logs, { recursive: true });
-    const log = openSync(path.join(logs, `${job.issue.id}-${job.workerId}.log`), 'a');
-    const child = spawn(process.execPath, [ORCH_BIN, 'convoy', 'worker'], { cwd, env: { ...this.o.env, NO_COLOR: '1' }, detached: true, stdio: ['pipe', 'pipe', log] });
-    child.stdin?.on('error', () => undefined); // a child that died at once closed its stdin: its exit says why
-    child.stdin?.end(JSON.stringify({ ...job, previousSessionId }));
-    let out = '';
-    child.stdout?.on('data', (b: Buffer) => (out += b.toString()));
-    const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null; report: Omit<WorkerExit, 'code'> | null; lastSession: string | null }>((resolve) => {
-      child.on('close', (code, signal) => resolve({ code, signal, ...parseWorkerLines(out) }));
-    });
-    return { pid: child.pid ?? -1, ended };
+    return this.pool.run({ ...job, previousSessionId }, cwd, path.join(logs, `${job.issue.id}-${job.workerId}.log`));
   }
 }
-

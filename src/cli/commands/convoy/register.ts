@@ -36,5 +36,7 @@ export function registerConvoy(program: Command): void {
   }
   leaf(convoy, 'attach <id>', 'live view of a running convoy', () => import('./attach.ts')).option('--epic <id>', 'epic').option('--once', 'print once and exit');
   leaf(convoy, 'stop <id>', 'stop a running convoy (workers pause after a checkpoint)', () => import('./stop.ts')).option('--epic <id>', 'epic');
-  leaf(convoy, 'worker', '(internal) one convoy worker: reads its job (JSON) on stdin', () => import('./worker.ts')).option('--exit-with-parent', 'stop when the process that started it dies');
+  leaf(convoy, 'worker', '(internal) one convoy worker: reads its job (JSON) on stdin', () => import('./worker.ts'))
+    .option('--exit-with-parent', 'stop when the process that started it dies')
+    .option('--serve', 'work jobs one per stdin line ({"cwd", "job"}) until stdin ends');
 }

@@ -1,16 +1,19 @@
+import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { WORKER_EXIT_PREFIX, WORKER_SESSION_PREFIX } from '../../../adapters/convoy/worker-protocol.ts';
 import { workIssue } from '../../../adapters/convoy/work-issue.ts';
 import { ORCH_VERSION } from '../../../adapters/orch-version.ts';
+import { openGitDeps } from '../../../adapters/open.ts';
 import { GitConvoyStore } from '../../../adapters/store/convoy-store.ts';
 import { CONVOY_EVENT } from '../../../core/convoy/events.ts';
 import { appendConvoy } from '../../../core/convoy/runner.ts';
 import { OrchError } from '../../../core/errors.ts';
-import { parseWorkerJob } from '../../../schema/worker-job.ts';
-import { openFromOptions } from '../../context.ts';
+import { parseWorkerJob, type WorkerJob } from '../../../schema/worker-job.ts';
 import type { CommonOptions } from '../../io.ts';
 
 interface Opts extends CommonOptions {
   exitWithParent?: boolean;
+  serve?: boolean;
 }
 
 async function readStdin(): Promise<string> {
@@ -19,30 +22,16 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/**
- * One convoy worker, started in the issue's worktree by an engine (a local `convoy run`, or a
- * remote `orch worker`). Its job comes on stdin; its sessions and its exit report go to stdout.
- */
-export async function run(o: Opts): Promise<number> {
-  const job = parseWorkerJob(await readStdin(), 'the worker job on stdin');
+/** Work one job in `cwd` (the issue's worktree); its sessions and its exit report go to stdout. */
+async function workJob(job: WorkerJob, cwd: string, stop: AbortSignal): Promise<void> {
   if (job.orchVersion !== ORCH_VERSION) throw new OrchError('usage', `this job was made by orch ${job.orchVersion}; this worker is orch ${ORCH_VERSION}`);
-  const { deps, repo } = await openFromOptions(o);
+  const { deps, repo } = await openGitDeps(cwd);
   const store = new GitConvoyStore(repo, deps.clock, deps.ids);
-  const stop = new AbortController();
-  process.on('SIGTERM', () => stop.abort());
-  process.on('SIGINT', () => stop.abort());
-  if (o.exitWithParent) {
-    // A remote worker killed with -9 must not leave its agent running on: a zombie would race the redelivered job.
-    const parent = process.ppid;
-    setInterval(() => {
-      if (process.ppid !== parent) stop.abort();
-    }, 500).unref();
-  }
   const exit = await workIssue({
     deps,
     repo,
     job,
-    stop: stop.signal,
+    stop,
     onSession: async (sessionId) => {
       process.stdout.write(`${WORKER_SESSION_PREFIX}${sessionId}\n`);
       // A local worker shares the dispatcher's repository: record the session in the journal at once.
@@ -50,5 +39,48 @@ export async function run(o: Opts): Promise<number> {
     },
   });
   process.stdout.write(`${WORKER_EXIT_PREFIX}${JSON.stringify(exit)}\n`);
+}
+
+/**
+ * A convoy worker, started by an engine (a local `convoy run`, or a remote `orch worker`). One job
+ * comes on stdin and is worked in the current directory; with --serve, jobs come one per line
+ * (`{"cwd": <worktree>, "job": <job>}`) and are worked one after another until stdin ends, so
+ * a local convoy pays Node's start-up once per worker slot, not once per issue.
+ */
+export async function run(o: Opts): Promise<number> {
+  let current: AbortController | null = null;
+  let terminating = false;
+  const lines = o.serve ? createInterface({ input: process.stdin, crlfDelay: Infinity }) : null;
+  // A signal during a job pauses it (after a checkpoint) and ends the worker; an idle worker ends at once.
+  const onSignal = (): void => {
+    terminating = true;
+    if (current) current.abort();
+    else lines?.close();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  if (o.exitWithParent) {
+    // A remote worker killed with -9 must not leave its agent running on: a zombie would race the redelivered job.
+    const parent = process.ppid;
+    setInterval(() => {
+      if (process.ppid !== parent) onSignal();
+    }, 500).unref();
+  }
+  if (!lines) {
+    const job = parseWorkerJob(await readStdin(), 'the worker job on stdin');
+    current = new AbortController();
+    await workJob(job, path.resolve(o.cwd ?? process.cwd()), current.signal);
+    return 0;
+  }
+  for await (const line of lines) {
+    if (!line.trim()) continue;
+    const { cwd, job } = JSON.parse(line) as { cwd: string; job: unknown };
+    current = new AbortController();
+    await workJob(parseWorkerJob(JSON.stringify(job), 'the worker job on stdin'), cwd, current.signal);
+    current = null;
+    if (terminating) break;
+  }
+  lines.close();
+  process.stdin.destroy();
   return 0;
 }
