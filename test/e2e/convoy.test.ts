@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { pidAlive } from '../../src/adapters/run-state.ts';
 import { installFakeBd, seedIssue } from '../support/fake-bd/index.ts';
 import { agentScript } from '../support/agent-script.ts';
 import { ORCH_BIN, orch, orchAsync } from '../support/cli.ts';
@@ -37,6 +38,13 @@ describe('orch convoy (task file tracker, command agent)', () => {
     expect({ ...after, branches: after.branches.split('\n').filter((l) => !l.startsWith('refs/heads/orch/')).join('\n') }).toEqual(before);
     const show = orch(repo, ['convoy', 'show', id, '--json']).json() as { issues: { status: string; sessionIds: string[] }[] };
     expect(show.issues.every((i) => i.status === 'done' && i.sessionIds.length === 1)).toBe(true);
+    // Two worker processes worked the four issues (each kept for the next one), and none outlives the run.
+    const progress = path.join(repo, '.git', 'orch', 'convoys', id, 'workers');
+    const pids = new Set(readdirSync(progress).map((f) => (JSON.parse(readFileSync(path.join(progress, f), 'utf8')) as { pid: number }).pid));
+    expect(readdirSync(progress)).toHaveLength(4);
+    expect(pids.size).toBeLessThanOrEqual(2);
+    for (let i = 0; i < 100 && [...pids].some(pidAlive); i++) await new Promise((r) => setTimeout(r, 50));
+    expect([...pids].filter(pidAlive)).toEqual([]);
   });
 
   it('a merge conflict sends the issue back with the conflict recorded; the retry merges the integration branch and lands', async () => {
