@@ -70,10 +70,8 @@ export class GitConvoyStore implements ConvoyStore {
     if (!tip) return [];
     const cached = this.seen.get(ref);
     if (cached?.tip === tip) return cached.events;
-    const range = cached ? [tip, `^${cached.tip}`] : [tip];
-    const res = await git(this.repo.top, ['rev-list', '--reverse', ...range, '--'], { allowFail: true });
-    if (res.code !== 0) return [];
-    const shas = res.stdout.toString('utf8').split('\n').filter(Boolean);
+    const shas = (cached && (await this.newSince(tip, cached.tip))) ?? (await this.revList(tip, cached?.tip ?? null));
+    if (!shas) return [];
     const blobs = await readBlobs(this.repo, shas.map((s) => `${s}:events.jsonl`));
     const fresh = blobs.flatMap((b) =>
       (b?.toString('utf8') ?? '')
@@ -84,6 +82,29 @@ export class GitConvoyStore implements ConvoyStore {
     const events = [...(cached?.events ?? []), ...fresh];
     this.seen.set(ref, { tip, events });
     return events;
+  }
+
+  /**
+   * The journal is one chain of single-parent commits, and other writers add a few between two
+   * reads of a dispatcher: walk back from the tip through the long-lived object reader to the tip
+   * already read (no git process). Null when the walk does not end there soon (then rev-list).
+   */
+  private async newSince(tip: string, known: string): Promise<string[] | null> {
+    const shas: string[] = [];
+    for (let at = tip; at !== known; ) {
+      if (shas.length >= 32) return null;
+      shas.push(at);
+      const [commit] = await readBlobs(this.repo, [at]);
+      const parents = [...(commit?.toString('utf8').split('\n\n', 1)[0] ?? '').matchAll(/^parent ([0-9a-f]+)$/gm)].map((m) => m[1]!);
+      if (parents.length !== 1) return null;
+      at = parents[0]!;
+    }
+    return shas.reverse();
+  }
+
+  private async revList(tip: string, known: string | null): Promise<string[] | null> {
+    const res = await git(this.repo.top, ['rev-list', '--reverse', tip, ...(known ? [`^${known}`] : []), '--'], { allowFail: true });
+    return res.code === 0 ? res.stdout.toString('utf8').split('\n').filter(Boolean) : null;
   }
 
   async list(epicId?: string): Promise<Convoy[]> {
