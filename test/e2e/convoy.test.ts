@@ -149,6 +149,22 @@ describe('orch convoy with beads (fake bd)', () => {
     expect(Object.values(bd.state().issues).every((i) => i.status === 'closed')).toBe(true);
   });
 
+  it('a worktree that cannot be made: the issue fails with that reason, the run ends with exit 1, nothing claimed is lost', () => {
+    const repo = gitRepo({ 'README.md': '# r\n' });
+    const outside = tempDir();
+    const tasks = path.join(outside, 'tasks.yaml');
+    writeFileSync(tasks, 'tasks:\n  - id: A\n    title: a\n');
+    writeFileSync(path.join(outside, 'blocker'), 'a file where the worktree root would be\n');
+    const id = convoyId(orch(repo, ['convoy', 'create', 'wt', 'A', '--epic', 'cv', '--tasks', tasks, '--agent', 'command', '--command', 'echo ORCH_DONE', '--max-attempts', '2']).stdout);
+    const run = orch(repo, ['convoy', 'run', id, '--workers', '2', '--poll', '0.1'], { ORCH_WORKTREES: path.join(outside, 'blocker', 'wt') });
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stdout).toMatch(/failed 1 \(A\)/);
+    expect(run.stderr).toMatch(/A: worker not done \(its worktree could not be prepared: .*blocker/);
+    const show = orch(repo, ['convoy', 'show', id, '--json']).json() as { issues: { id: string; status: string; attempts: number }[] };
+    expect(show.issues).toEqual([expect.objectContaining({ id: 'A', status: 'failed', attempts: 2 })]);
+    expect(readFileSync(tasks, 'utf8')).toMatch(/status: in_progress/); // claimed, not closed: a later run can take it
+  });
+
   it('bad input: unknown ids and dependency cycles → exit 2; a dirty user checkout is left untouched', () => {
     const repo = gitRepo();
     const bd = installFakeBd(tempDir(), {

@@ -38,15 +38,30 @@ export async function pruneWorktrees(repo: RepoInfo): Promise<void> {
   await git(repo.top, ['worktree', 'prune']);
 }
 
-export async function ensureIntegration(repo: RepoInfo, convoy: Convoy): Promise<string> {
-  if (!(await branchExists(repo, convoy.integrationBranch))) await git(repo.top, ['branch', convoy.integrationBranch, convoy.base]);
-  return ensureWorktree(repo, worktreePath(repo, convoy, '_merge'), convoy.integrationBranch, convoy.base);
+/** Preparations in flight, by what they prepare: workers start in parallel, and two must not both create one thing. */
+const inFlight = new Map<string, Promise<string>>();
+function once(key: string, prepare: () => Promise<string>): Promise<string> {
+  const known = inFlight.get(key);
+  if (known) return known;
+  const p = prepare().finally(() => inFlight.delete(key));
+  inFlight.set(key, p);
+  return p;
+}
+
+export function ensureIntegration(repo: RepoInfo, convoy: Convoy): Promise<string> {
+  return once(`${repo.commonDir}\0${convoy.integrationBranch}`, async () => {
+    if (!(await branchExists(repo, convoy.integrationBranch))) await git(repo.top, ['branch', convoy.integrationBranch, convoy.base]);
+    return ensureWorktree(repo, worktreePath(repo, convoy, '_merge'), convoy.integrationBranch, convoy.base);
+  });
 }
 
 /** The issue's worktree on `orch/<convoy>/<issue>`, branched from the integration branch's tip. */
-export async function ensureIssueWorktree(repo: RepoInfo, convoy: Convoy, issueId: string): Promise<string> {
-  await ensureIntegration(repo, convoy);
-  return ensureWorktree(repo, worktreePath(repo, convoy, issueId), issueBranch(convoy, issueId), convoy.integrationBranch);
+export function ensureIssueWorktree(repo: RepoInfo, convoy: Convoy, issueId: string): Promise<string> {
+  const dir = worktreePath(repo, convoy, issueId);
+  return once(dir, async () => {
+    await ensureIntegration(repo, convoy);
+    return ensureWorktree(repo, dir, issueBranch(convoy, issueId), convoy.integrationBranch);
+  });
 }
 
 /** A linked worktree's HEAD commit, read from its files (git when they do not answer plainly). */

@@ -5,8 +5,9 @@ import type { RunningWorker, WorkerExit } from '../../core/convoy/runner.ts';
 import type { WorkerJob } from '../../schema/worker-job.ts';
 import { progressFile } from '../convoy/worktrees.ts';
 import type { RepoInfo } from '../git/repo.ts';
+import { errorLine } from '../../core/errors.ts';
 import { groupAlive } from '../process/run.ts';
-import { WorkerPool, type PooledJob } from './worker-pool.ts';
+import { WorkerPool, type JobEnd, type PooledJob } from './worker-pool.ts';
 
 export interface LocalEngineOptions {
   repo: RepoInfo;
@@ -48,15 +49,33 @@ export class LocalEngine implements Engine {
     return started;
   }
 
-  private async launch(job: WorkerJob, limits: EngineLimits): Promise<RunningWorker> {
-    const cwd = await this.o.worktree(job);
-    let child = this.start(job, cwd, job.previousSessionId);
+  /**
+   * The worker starts once its worktree is ready; that preparation (a `git worktree add`) runs
+   * in the background, so a dispatcher starting eight workers does not wait for eight checkouts.
+   */
+  private launch(job: WorkerJob, limits: EngineLimits): Promise<RunningWorker> {
+    let child: PooledJob | null = null;
     let stopping = false;
     let restarts = 0;
     const started = new Date();
+    const prepared = this.o.worktree(job).then((cwd) => {
+      if (!stopping) child = this.start(job, cwd, job.previousSessionId);
+      return cwd;
+    });
     const exited = (async (): Promise<WorkerExit> => {
+      let cwd: string;
+      try {
+        cwd = await prepared;
+      } catch (e) {
+        this.active.delete(job.jobId);
+        return { code: 1, done: false, costUsd: null, summary: `its worktree could not be prepared: ${errorLine(e)}`, discovered: [] };
+      }
       for (;;) {
-        const end = await child.ended;
+        if (!child) {
+          this.active.delete(job.jobId);
+          return { code: 143, done: false, costUsd: null, summary: 'stopped before it started', discovered: [] };
+        }
+        const end: JobEnd = await child.ended;
         const killed = end.signal !== null && end.report === null && !stopping && !this.cancelled.has(job.jobId);
         if (!killed || restarts >= limits.maxRestarts) {
           this.active.delete(job.jobId);
@@ -67,7 +86,7 @@ export class LocalEngine implements Engine {
         restarts++;
         if (end.lastSession) await this.o.fence(job, end.lastSession);
         await this.o.signals.onRedelivered(job, `its worker process was killed (${end.signal}); started again from its last checkpoint`);
-        child = this.start(job, cwd, end.lastSession ?? job.previousSessionId);
+        child = stopping ? null : this.start(job, cwd, end.lastSession ?? job.previousSessionId);
       }
     })();
     const progress = progressFile(this.o.repo, job.convoyId, job.workerId);
@@ -75,7 +94,7 @@ export class LocalEngine implements Engine {
       workerId: job.workerId,
       issueId: job.issue.id,
       get pid() {
-        return child.pid;
+        return child?.pid ?? -1;
       },
       exited,
       lastProgress: () => {
@@ -85,13 +104,14 @@ export class LocalEngine implements Engine {
           return started;
         }
       },
-      alive: () => groupAlive(child.pid),
+      alive: () => (child ? groupAlive(child.pid) : true), // still preparing its worktree
       stop: async () => {
         stopping = true;
-        await child.stop();
+        await prepared.catch(() => undefined);
+        await child?.stop();
       },
     };
-    return w;
+    return Promise.resolve(w);
   }
 
   /** Local children do not outlive their dispatcher's bookkeeping: a restarted dispatcher starts afresh. */
