@@ -35,6 +35,22 @@ async function rejection(p: Promise<unknown>): Promise<OrchError> {
 }
 
 describe('TaskFileTracker (YAML)', () => {
+  it('a change after its own write sees edits made by others in between; answers are copies', async () => {
+    const { file, tracker } = copy('tasks.yaml');
+    const [first] = await tracker.show(['T1']);
+    first!.title = 'changed by the caller';
+    first!.dependencies.push({ id: 'T9', type: 'blocks' });
+    expect((await tracker.show(['T1']))[0]!.title).not.toBe('changed by the caller');
+    await tracker.update('T1', { notes: 'one' });
+    // Someone edits the file by hand between two changes of the tracker: the next change keeps it.
+    fs.writeFileSync(file, read(file).replace(/title: (.*)\n/, 'title: edited by hand\n'));
+    await tracker.update('T1', { notes: 'two' });
+    const [t1] = await tracker.show(['T1']);
+    expect(t1!.title).toBe('edited by hand');
+    expect(t1!.notes).toMatch(/one[\s\S]*two/);
+    expect(t1!.dependencies.some((d) => d.id === 'T9')).toBe(false);
+  });
+
   it('reads tasks, deps (bare = blocks, kind:id), ready order', async () => {
     const { tracker } = copy('tasks.yaml');
     const [t1, t4] = await tracker.show(['T1', 'T4']);

@@ -36,7 +36,12 @@ export class TaskFileTracker implements Tracker {
     this.key = `task-file:${queueKey(this.file)}`;
   }
 
-  private async load(): Promise<TaskDoc> {
+  /**
+   * The task file, parsed. A parse is kept with its text until a change uses it: when the file
+   * still holds exactly that text (a dispatcher reading back its own last write), it is that
+   * parse again; a file changed by anyone else is parsed afresh.
+   */
+  private async load(forChange: boolean): Promise<TaskDoc> {
     let text: string;
     try {
       text = await fsp.readFile(this.file, 'utf8');
@@ -46,22 +51,32 @@ export class TaskFileTracker implements Tracker {
       }
       throw e;
     }
-    return this.format === 'yaml' ? new YamlTaskDoc(text, this.file) : new MarkdownTaskDoc(text);
+    const kept = this.parsed;
+    if (kept?.text === text) {
+      if (forChange) this.parsed = null;
+      return kept.doc;
+    }
+    const doc = this.format === 'yaml' ? new YamlTaskDoc(text, this.file) : new MarkdownTaskDoc(text);
+    this.parsed = forChange ? null : { text, doc };
+    return doc;
   }
 
+  private parsed: { text: string; doc: TaskDoc } | null = null;
+
+  /** Callers get copies: the kept parse must not change under them or by them. */
   private read<T>(fn: (tasks: TrackerIssue[]) => T): Promise<T> {
-    return serialise(this.key, async () => fn((await this.load()).tasks));
+    return serialise(this.key, async () => structuredClone(fn((await this.load(false)).tasks)));
   }
 
   /** Read, change (`fn` answers the id it touched), write atomically, answer from a fresh read. */
   private mutate(fn: (doc: TaskDoc) => string): Promise<TrackerIssue> {
     return serialise(this.key, async () => {
-      const doc = await this.load();
+      const doc = await this.load(true);
       const target = fn(doc);
       await writeFileAtomic(this.file, doc.render());
-      const reread = (await this.load()).tasks.find((t) => t.id === target);
+      const reread = (await this.load(false)).tasks.find((t) => t.id === target);
       if (reread === undefined) throw new OrchError('corrupt', `task ${target} vanished from ${this.file} after writing it`);
-      return reread;
+      return structuredClone(reread);
     });
   }
 
