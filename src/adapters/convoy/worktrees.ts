@@ -8,6 +8,7 @@ import type { GateRun } from '../../schema/gate-run.ts';
 import { git, gitText } from '../git/git.ts';
 import { branchExists } from '../git/objects.ts';
 import { readHead } from '../git/snapshot.ts';
+import { changedPaths } from '../git/tree-diff.ts';
 import type { RepoInfo } from '../git/repo.ts';
 
 export const convoyDir = (repo: RepoInfo, convoyId: string): string => path.join(repo.commonDir, 'orch', 'convoys', convoyId);
@@ -87,7 +88,8 @@ export async function mergeIssue(
   const dir = await ensureIntegration(repo, convoy);
   if (lastGood.run === null) lastGood.run = await gates(dir);
   const before = await headOf(repo, dir);
-  const m = await git(dir, ['merge', '--no-ff', '--no-edit', '-m', `Merge ${issueId} (orch convoy ${convoy.id})`, issueBranch(convoy, issueId)], { allowFail: true });
+  // No automatic maintenance in the merge queue: a gc started by one merge would hold up every merge after it.
+  const m = await git(dir, ['-c', 'maintenance.auto=false', '-c', 'gc.auto=0', 'merge', '--no-ff', '--no-edit', '-m', `Merge ${issueId} (orch convoy ${convoy.id})`, issueBranch(convoy, issueId)], { allowFail: true });
   if (m.code !== 0) {
     const files = (await gitText(dir, ['diff', '--name-only', '--diff-filter=U'])).split('\n').filter(Boolean);
     await git(dir, ['merge', '--abort'], { allowFail: true });
@@ -95,7 +97,7 @@ export async function mergeIssue(
     return { ok: false, kind: 'conflict', files, reason: files.length ? `merge conflict with ${convoy.integrationBranch} in ${files.join(', ')}` : `merge failed: ${m.stderr.trim().split('\n')[0] ?? ''}` };
   }
   const commit = await headOf(repo, dir);
-  const files = (await gitText(dir, ['diff', '--name-only', before, commit])).split('\n').filter(Boolean);
+  const files = await changedPaths(repo, before, commit);
   const after = await gates(dir);
   if (after && lastGood.run) {
     const cmp = compareGateRuns(lastGood.run, after);

@@ -38,6 +38,8 @@ export class GitConvoyStore implements ConvoyStore {
     const ref = convoyRef(doc.epicId, doc.id);
     const expected = expectedUpdatedAt === null ? null : (this.sha.get(`${ref}@${expectedUpdatedAt}`) ?? null);
     if (expectedUpdatedAt !== null && !expected) return null;
+    // Someone else wrote since that version (a worker's session record): say so before writing objects for nothing.
+    if ((await readRef(this.repo, ref)) !== expected) return null;
     const now = this.clock.now();
     // updatedAt is the compare-and-swap version: strictly later than the version it replaces.
     const stampMs = expectedUpdatedAt === null ? now.getTime() : Math.max(now.getTime(), Date.parse(expectedUpdatedAt) + 1);

@@ -24,6 +24,14 @@ export async function runConvoy(ports: ConvoyPorts, epicId: string, convoyId: st
   /** Budget shares handed to the running workers (by issue), set aside from what is left. */
   const shares = new Map<string, number>();
   const exits = new Map<string, Promise<{ issueId: string; workerId: string; exit: WorkerExit }>>();
+  /** Exits that happened, by worker: the ones still in `exits` are not recorded yet. */
+  const settled = new Map<string, { issueId: string; workerId: string; exit: WorkerExit }>();
+  const settle = (issueId: string, w: RunningWorker): Promise<{ issueId: string; workerId: string; exit: WorkerExit }> =>
+    w.exited.then((exit) => {
+      const x = { issueId, workerId: w.workerId, exit };
+      settled.set(w.workerId, x);
+      return x;
+    });
 
   // A runner that died left issues "running" with no worker: they restart from their last checkpoint.
   let st = await fold();
@@ -37,7 +45,7 @@ export async function runConvoy(ports: ConvoyPorts, epicId: string, convoyId: st
       continue;
     }
     running.set(i.id, w);
-    exits.set(w.workerId, w.exited.then((exit) => ({ issueId: i.id, workerId: w.workerId, exit })));
+    exits.set(w.workerId, settle(i.id, w));
     say(`adopted ${i.id} (worker ${w.workerId}): its job still runs`);
   }
   if (lost.length) await record(lost.map((i) => ({ type: E.witnessRestart, issueId: i.id, workerId: i.workerId, reason: 'the convoy runner was restarted' })));
@@ -80,10 +88,9 @@ export async function runConvoy(ports: ConvoyPorts, epicId: string, convoyId: st
     for (const id of budgetLeft ? dispatchable(convoy, st, tracked) : []) {
       if (running.size >= workers) break;
       const s = st.issues.get(id)!;
-      if (!s.claimed) {
-        await ports.tracker.claim(id, `orch:${convoy.id}`);
-        await record([{ type: E.claimed, issueId: id }]); // recorded before any worker: a resumed runner never claims twice
-      }
+      // The claim is recorded with the dispatch, before any worker starts: a resumed runner never claims twice.
+      if (!s.claimed) await ports.tracker.claim(id, `orch:${convoy.id}`);
+      const claimed = s.claimed ? [] : [{ type: E.claimed, issueId: id }];
       const workerId = ports.newWorkerId();
       const outstanding = [...running.keys()].reduce((a, k) => a + (shares.get(k) ?? 0), 0);
       const share = budgetShare(convoy.budget, spent, { outstanding, freeSlots: workers - running.size });
@@ -91,10 +98,10 @@ export async function runConvoy(ports: ConvoyPorts, epicId: string, convoyId: st
       const attempt = s.restartPending ? Math.max(1, s.attempts) : s.attempts + 1;
       // A restarted issue's old session is fenced: its zombie writer fails its next checkpoint.
       if (s.restartPending && s.sessionIds.length) await ports.fence(s.sessionIds.at(-1)!);
-      await record([{ type: E.dispatched, issueId: id, workerId, attempt, branch: `orch/${convoy.id}/${id}`, budgetShare: share }]);
+      await record([...claimed, { type: E.dispatched, issueId: id, workerId, attempt, branch: `orch/${convoy.id}/${id}`, budgetShare: share }]);
       const w = await ports.launchWorker({ convoy, issue: tracked.get(id)!, workerId, attempt, budgetShare: share, previousSessionId: s.sessionIds.at(-1) ?? null, sentBack: s.reasons });
       running.set(id, w);
-      exits.set(workerId, w.exited.then((exit) => ({ issueId: id, workerId, exit })));
+      exits.set(workerId, settle(id, w));
       say(`dispatched ${id} (attempt ${attempt}, worker ${workerId}${share === null ? '' : `, share $${share.toFixed(4)}`})`);
     }
     st = await fold();
@@ -107,17 +114,21 @@ export async function runConvoy(ports: ConvoyPorts, epicId: string, convoyId: st
     }
     const tick = new Promise<null>((r) => setTimeout(() => r(null), ports.pollMs ?? 1000));
     const next = await Promise.race([...exits.values(), tick]);
-    if (next) {
-      exits.delete(next.workerId);
+    // Every worker that ended by now is recorded in one write (with eight workers, several end per pass).
+    const ended = next ? [...settled.values()].filter((x) => exits.has(x.workerId)) : [];
+    for (const x of ended) {
+      exits.delete(x.workerId);
+      settled.delete(x.workerId);
       // A restarted issue may already have a new worker: only its own worker's exit frees the slot.
-      if (running.get(next.issueId)?.workerId === next.workerId) running.delete(next.issueId);
-      const { exit } = next;
-      await record([{ type: E.workerExited, issueId: next.issueId, workerId: next.workerId, code: exit.code, done: exit.done, costUsd: exit.costUsd, summary: exit.summary }]);
+      if (running.get(x.issueId)?.workerId === x.workerId) running.delete(x.issueId);
+    }
+    if (ended.length) await record(ended.map(({ issueId, workerId, exit }) => ({ type: E.workerExited, issueId, workerId, code: exit.code, done: exit.done, costUsd: exit.costUsd, summary: exit.summary })));
+    for (const { issueId, exit } of ended) {
       for (const title of exit.discovered) {
-        const created = await ports.tracker.create({ title, description: `Discovered while working on ${next.issueId} in convoy ${convoy.id}.`, type: 'task', priority: 2, discoveredFrom: next.issueId });
-        await record([{ type: E.discovered, issueId: next.issueId, newIssueId: created.id, title }]);
+        const created = await ports.tracker.create({ title, description: `Discovered while working on ${issueId} in convoy ${convoy.id}.`, type: 'task', priority: 2, discoveredFrom: issueId });
+        await record([{ type: E.discovered, issueId, newIssueId: created.id, title }]);
       }
-      say(`${next.issueId}: worker ${exit.done ? 'done' : `not done (${exit.summary})`}`);
+      say(`${issueId}: worker ${exit.done ? 'done' : `not done (${exit.summary})`}`);
     }
     await witness(ports, convoy, running, exits, record, await fold(), say);
   }
