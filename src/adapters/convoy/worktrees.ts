@@ -88,8 +88,7 @@ export async function mergeIssue(
   const dir = await ensureIntegration(repo, convoy);
   if (lastGood.run === null) lastGood.run = await gates(dir);
   const before = await headOf(repo, dir);
-  // No automatic maintenance in the merge queue: a gc started by one merge would hold up every merge after it.
-  const m = await git(dir, ['-c', 'maintenance.auto=false', '-c', 'gc.auto=0', 'merge', '--no-ff', '--no-edit', '-m', `Merge ${issueId} (orch convoy ${convoy.id})`, issueBranch(convoy, issueId)], { allowFail: true });
+  const m = await git(dir, ['merge', '--no-ff', '--no-edit', '-m', `Merge ${issueId} (orch convoy ${convoy.id})`, issueBranch(convoy, issueId)], { allowFail: true });
   if (m.code !== 0) {
     const files = (await gitText(dir, ['diff', '--name-only', '--diff-filter=U'])).split('\n').filter(Boolean);
     await git(dir, ['merge', '--abort'], { allowFail: true });
