@@ -9,6 +9,7 @@ import { git, gitText } from '../git/git.ts';
 import { branchExists } from '../git/objects.ts';
 import { readHead } from '../git/snapshot.ts';
 import { changedPaths } from '../git/tree-diff.ts';
+import { serialise } from '../trackers/queue.ts';
 import type { RepoInfo } from '../git/repo.ts';
 
 export const convoyDir = (repo: RepoInfo, convoyId: string): string => path.join(repo.commonDir, 'orch', 'convoys', convoyId);
@@ -30,9 +31,16 @@ async function ensureWorktree(repo: RepoInfo, dir: string, branch: string, from:
   if (existsSync(path.join(dir, '.git'))) return dir;
   mkdirSync(path.dirname(dir), { recursive: true });
   const args = (await branchExists(repo, branch)) ? ['worktree', 'add', '-q', dir, branch] : ['worktree', 'add', '-q', '-b', branch, dir, from];
-  await git(repo.top, args);
+  await oneAtATime(repo, () => git(repo.top, args));
   return dir;
 }
+
+/**
+ * `git worktree add` runs one at a time per repository: while one is writing its admin directory
+ * (`.git/worktrees/<name>`), another that lists the worktrees fails on the half-written one
+ * ("failed to read .git/worktrees/Q/commondir", seen when eight were started at once).
+ */
+const oneAtATime = <T>(repo: RepoInfo, job: () => Promise<T>): Promise<T> => serialise(`worktree-add:${repo.commonDir}`, job);
 
 /** Forget worktrees whose directories are gone (once per runner start). */
 export async function pruneWorktrees(repo: RepoInfo): Promise<void> {

@@ -2,8 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 /**
- * One in-process FIFO per key (a beads workspace, a task file). Embedded beads is single-process
- * and a task file is read-modify-write, so callers never overlap on the same key
+ * One in-process FIFO per key (a beads workspace, a task file; also a repository's `git worktree
+ * add` calls). Embedded beads is single-process and a task file is read-modify-write, so callers
+ * never overlap on the same key
  * (beads-gastown.md §5.4). A failed job does not poison the queue.
  */
 const tails = new Map<string, Promise<void>>();
