@@ -6,9 +6,16 @@ export { ORCH_BIN } from '../package-root.ts';
 export const WORKER_EXIT_PREFIX = 'orch-worker-exit ';
 export const WORKER_SESSION_PREFIX = 'orch-worker-session ';
 
+/** One stdout line of a worker: a session it started, its exit report, or anything else (null). */
+export function parseWorkerLine(line: string): { session: string } | { report: Omit<WorkerExit, 'code'> } | null {
+  if (line.startsWith(WORKER_SESSION_PREFIX)) return { session: line.slice(WORKER_SESSION_PREFIX.length).trim() };
+  if (line.startsWith(WORKER_EXIT_PREFIX)) return { report: JSON.parse(line.slice(WORKER_EXIT_PREFIX.length)) as Omit<WorkerExit, 'code'> };
+  return null;
+}
+
 export function parseWorkerLines(out: string): { report: Omit<WorkerExit, 'code'> | null; lastSession: string | null; sessions: string[] } {
-  const lines = out.split('\n');
-  const exit = lines.find((l) => l.startsWith(WORKER_EXIT_PREFIX));
-  const sessions = lines.filter((l) => l.startsWith(WORKER_SESSION_PREFIX)).map((l) => l.slice(WORKER_SESSION_PREFIX.length).trim());
-  return { report: exit ? (JSON.parse(exit.slice(WORKER_EXIT_PREFIX.length)) as Omit<WorkerExit, 'code'>) : null, lastSession: sessions.at(-1) ?? null, sessions };
+  const parsed = out.split('\n').map(parseWorkerLine);
+  const sessions = parsed.flatMap((p) => (p && 'session' in p ? [p.session] : []));
+  const exit = parsed.find((p) => p !== null && 'report' in p);
+  return { report: exit && 'report' in exit ? exit.report : null, lastSession: sessions.at(-1) ?? null, sessions };
 }

@@ -31,14 +31,15 @@ async function ensureWorktree(repo: RepoInfo, dir: string, branch: string, from:
   if (existsSync(path.join(dir, '.git'))) return dir;
   mkdirSync(path.dirname(dir), { recursive: true });
   const args = (await branchExists(repo, branch)) ? ['worktree', 'add', '-q', dir, branch] : ['worktree', 'add', '-q', '-b', branch, dir, from];
-  await oneAtATime(repo, () => git(repo.top, args));
+  await git(repo.top, args);
   return dir;
 }
 
 /**
- * `git worktree add` runs one at a time per repository: while one is writing its admin directory
- * (`.git/worktrees/<name>`), another that lists the worktrees fails on the half-written one
- * ("failed to read .git/worktrees/Q/commondir", seen when eight were started at once).
+ * Worktrees (and the integration branch) are prepared one at a time per repository, in the
+ * background of the dispatcher: a `git worktree add` that lists the worktrees fails on another's
+ * half-written admin directory ("failed to read .git/worktrees/Q/commondir", seen in CI), and a
+ * preparation asked twice finds the first one's worktree in place.
  */
 const oneAtATime = <T>(repo: RepoInfo, job: () => Promise<T>): Promise<T> => serialise(`worktree-add:${repo.commonDir}`, job);
 
@@ -47,29 +48,23 @@ export async function pruneWorktrees(repo: RepoInfo): Promise<void> {
   await git(repo.top, ['worktree', 'prune']);
 }
 
-/** Preparations in flight, by what they prepare: workers start in parallel, and two must not both create one thing. */
-const inFlight = new Map<string, Promise<string>>();
-function once(key: string, prepare: () => Promise<string>): Promise<string> {
-  const known = inFlight.get(key);
-  if (known) return known;
-  const p = prepare().finally(() => inFlight.delete(key));
-  inFlight.set(key, p);
-  return p;
+async function prepareIntegration(repo: RepoInfo, convoy: Convoy): Promise<string> {
+  if (!(await branchExists(repo, convoy.integrationBranch))) await git(repo.top, ['branch', convoy.integrationBranch, convoy.base]);
+  return ensureWorktree(repo, worktreePath(repo, convoy, '_merge'), convoy.integrationBranch, convoy.base);
 }
 
 export function ensureIntegration(repo: RepoInfo, convoy: Convoy): Promise<string> {
-  return once(`${repo.commonDir}\0${convoy.integrationBranch}`, async () => {
-    if (!(await branchExists(repo, convoy.integrationBranch))) await git(repo.top, ['branch', convoy.integrationBranch, convoy.base]);
-    return ensureWorktree(repo, worktreePath(repo, convoy, '_merge'), convoy.integrationBranch, convoy.base);
-  });
+  // In place already (every merge after the first): no wait behind workers' preparations.
+  const dir = worktreePath(repo, convoy, '_merge');
+  if (existsSync(path.join(dir, '.git'))) return Promise.resolve(dir);
+  return oneAtATime(repo, () => prepareIntegration(repo, convoy));
 }
 
 /** The issue's worktree on `orch/<convoy>/<issue>`, branched from the integration branch's tip. */
 export function ensureIssueWorktree(repo: RepoInfo, convoy: Convoy, issueId: string): Promise<string> {
-  const dir = worktreePath(repo, convoy, issueId);
-  return once(dir, async () => {
-    await ensureIntegration(repo, convoy);
-    return ensureWorktree(repo, dir, issueBranch(convoy, issueId), convoy.integrationBranch);
+  return oneAtATime(repo, async () => {
+    await prepareIntegration(repo, convoy);
+    return ensureWorktree(repo, worktreePath(repo, convoy, issueId), issueBranch(convoy, issueId), convoy.integrationBranch);
   });
 }
 

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import type { WorkerExit } from '../../core/convoy/runner.ts';
 import type { WorkerJob } from '../../schema/worker-job.ts';
-import { ORCH_BIN, WORKER_EXIT_PREFIX, WORKER_SESSION_PREFIX } from '../convoy/worker-protocol.ts';
+import { ORCH_BIN, parseWorkerLine } from '../convoy/worker-protocol.ts';
 import { stopGroup } from '../process/run.ts';
 
 /** How one job on a pooled process ended: its report, or the signal or exit code that ended the process. */
@@ -102,15 +102,15 @@ export class WorkerPool {
 
   private line(slot: Slot, line: string): void {
     const job = slot.job;
-    if (!job) return;
-    if (line.startsWith(WORKER_SESSION_PREFIX)) job.sessions.push(line.slice(WORKER_SESSION_PREFIX.length).trim());
-    if (!line.startsWith(WORKER_EXIT_PREFIX)) return;
+    const parsed = parseWorkerLine(line);
+    if (!job || !parsed) return;
+    if ('session' in parsed) return void job.sessions.push(parsed.session);
     slot.job = null;
     if (!slot.retired && this.live.has(slot)) {
       hold(slot.child, false);
       this.idle.push(slot);
     }
-    job.end({ code: 0, signal: null, report: JSON.parse(line.slice(WORKER_EXIT_PREFIX.length)) as Omit<WorkerExit, 'code'>, lastSession: job.sessions.at(-1) ?? null });
+    job.end({ code: 0, signal: null, report: parsed.report, lastSession: job.sessions.at(-1) ?? null });
   }
 }
 

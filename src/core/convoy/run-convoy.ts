@@ -29,7 +29,7 @@ export async function runConvoy(ports: ConvoyPorts, epicId: string, convoyId: st
   const settle = (issueId: string, w: RunningWorker): Promise<{ issueId: string; workerId: string; exit: WorkerExit }> =>
     w.exited.then((exit) => {
       const x = { issueId, workerId: w.workerId, exit };
-      settled.set(w.workerId, x);
+      if (exits.has(w.workerId)) settled.set(w.workerId, x); // a worker the witness stopped is not waited for
       return x;
     });
 

@@ -30,7 +30,13 @@ export async function run(o: Opts): Promise<number> {
   const r = await startSession(deps, {
     baseline,
     briefTracker,
-    history: gitHistory(repo.top), epicId: o.epic, resume: o.resume === true, budget: o.budget, goal: o.goal, task: o.task });
+    history: gitHistory(repo.top),
+    epicId: o.epic,
+    resume: o.resume === true,
+    budget: o.budget,
+    goal: o.goal,
+    task: o.task,
+  });
   if (r.warning && !o.json) warn(r.warning);
   output(o, { session: r.session, context: r.context, budget: r.budget, warning: r.warning, interrupted: r.interrupted, resumeBrief: r.resumeBrief }, (d) =>
     [
