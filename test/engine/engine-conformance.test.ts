@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { convoyDir, ensureIssueWorktree } from '../../src/adapters/convoy/worktrees.ts';
+import { convoyDir, worktreePath } from '../../src/adapters/convoy/worktrees.ts';
 import { workerJob } from '../../src/adapters/convoy/wiring.ts';
 import { openBullmqDispatch } from '../../src/adapters/engines/bullmq-dispatch.ts';
 import { DEFAULT_QUEUE } from '../../src/adapters/engines/bullmq-shared.ts';
@@ -41,7 +41,7 @@ const ENGINES: Record<'local' | 'bullmq', () => Promise<Harness>> = {
       engine: async (convoyId) => {
         const { deps, repo: info } = await openGitDeps(repo);
         const convoy = (await new GitConvoyStore(info, deps.clock, deps.ids).get('e', convoyId))!;
-        const e = new LocalEngine({ repo: info, env: process.env, signals: noSignals, dir: () => convoyDir(info, convoyId), worktree: () => ensureIssueWorktree(info, convoy, 'I'), fence: () => Promise.resolve() });
+        const e = new LocalEngine({ repo: info, env: process.env, signals: noSignals, dir: () => convoyDir(info, convoyId), worktree: () => ({ dir: worktreePath(info, convoy, 'I'), convoy }), fence: () => Promise.resolve() });
         return { engine: e, remote: null, close: () => e.close() };
       },
       killWorker: async (convoyId, issueId) => {

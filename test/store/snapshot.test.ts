@@ -112,6 +112,21 @@ describe('takeSnapshot', () => {
     expect((await takeSnapshot(repo, [...DEFAULT_SECRET_PATTERNS, 'creds.txt'])).excluded).toEqual(['creds.txt']);
   });
 
+  it("a work tree equal to HEAD is snapshotted as HEAD's tree (read from the commit), before and after an edit is undone", async () => {
+    const dir = gitRepo({ 'a.txt': 'a\n', 'src/b.txt': 'b\n' });
+    const repo = await openRepo(dir);
+    const headTree = git(dir, ['rev-parse', 'HEAD^{tree}']).trim();
+    const clean = await takeSnapshot(repo);
+    expect(clean).toMatchObject({ snapshotTree: headTree, changed: [], excluded: [] });
+    write(dir, { 'src/b.txt': 'changed\n' });
+    const edited = await takeSnapshot(repo);
+    expect(edited.snapshotTree).not.toBe(headTree);
+    expect(edited.changed).toEqual(['src/b.txt']);
+    write(dir, { 'src/b.txt': 'b\n' });
+    expect(await takeSnapshot(repo)).toMatchObject({ snapshotTree: headTree, changed: [] });
+    expect(await takeSnapshot(repo)).toMatchObject({ snapshotTree: headTree, changed: [] });
+  });
+
   it('works in a repository with no commits yet', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'orch-snap-empty-'));
     git(dir, ['init', '-q', '-b', 'main']);

@@ -20,7 +20,7 @@ import { CONVOY_EVENT } from '../../core/convoy/events.ts';
 import { appendConvoy } from '../../core/convoy/runner.ts';
 import { ORCH_VERSION } from '../orch-version.ts';
 import { WORKER_JOB_SCHEMA_VERSION, type WorkerJob } from '../../schema/worker-job.ts';
-import { convoyDir, ensureIssueWorktree, mergeIssue } from './worktrees.ts';
+import { convoyDir, ensureIssueWorktree, mergeIssue, worktreePath } from './worktrees.ts';
 
 /** The job a worker gets: everything it needs, so it never calls the tracker (only the dispatcher does). */
 export function workerJob(input: Parameters<ConvoyPorts['launchWorker']>[0], remote: string | null): WorkerJob {
@@ -76,7 +76,7 @@ export function convoyPorts(o: ConvoyWiring): ConvoyPorts {
   const signals = engineSignals(store, o.onProgress);
   const engine =
     o.engine?.(signals) ??
-    new LocalEngine({ repo: o.repo, env: o.env, signals, dir: (job) => convoyDir(o.repo, job.convoyId), worktree: (job) => ensureIssueWorktree(o.repo, o.convoy, job.issue.id), fence: (job, sessionId) => fenceSession(o.deps, job.epicId, sessionId, 'superseded: its worker was killed and the job redelivered') });
+    new LocalEngine({ repo: o.repo, env: o.env, signals, dir: (job) => convoyDir(o.repo, job.convoyId), worktree: (job) => ({ dir: worktreePath(o.repo, o.convoy, job.issue.id), convoy: { id: o.convoy.id, integrationBranch: o.convoy.integrationBranch, base: o.convoy.base } }), fence: (job, sessionId) => fenceSession(o.deps, job.epicId, sessionId, 'superseded: its worker was killed and the job redelivered') });
   const lastGood: { run: GateRun | null } = { run: null };
   return {
     store,

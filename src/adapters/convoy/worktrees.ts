@@ -9,13 +9,16 @@ import { git, gitText } from '../git/git.ts';
 import { branchExists } from '../git/objects.ts';
 import { readHead } from '../git/snapshot.ts';
 import { changedPaths } from '../git/tree-diff.ts';
+import { withPidLock } from '../process/pid-lock.ts';
 import { serialise } from '../trackers/queue.ts';
 import type { RepoInfo } from '../git/repo.ts';
 
 export const convoyDir = (repo: RepoInfo, convoyId: string): string => path.join(repo.commonDir, 'orch', 'convoys', convoyId);
 /** A worker's live progress (pid, last write): its heartbeat for the witness. */
 export const progressFile = (repo: RepoInfo, convoyId: string, workerId: string): string => path.join(convoyDir(repo, convoyId), 'workers', `${workerId}.json`);
-export const issueBranch = (convoy: Convoy, issueId: string): string => `orch/${convoy.id}/${issueId}`;
+/** What placing a convoy's worktrees needs to know of it (a worker process gets just this). */
+export type ConvoyPlace = Pick<Convoy, 'id' | 'integrationBranch' | 'base'>;
+export const issueBranch = (convoy: ConvoyPlace, issueId: string): string => `orch/${convoy.id}/${issueId}`;
 /**
  * Worker worktrees live next to the repository (`<repo>.orch-worktrees/<convoy>/<issue>`), not
  * inside `.git`: agents refuse to write under a `.git` directory. ORCH_WORKTREES moves them.
@@ -24,7 +27,7 @@ export function worktreeRoot(repo: RepoInfo): string {
   const main = path.dirname(repo.commonDir);
   return process.env.ORCH_WORKTREES ?? path.join(path.dirname(main), `${path.basename(main)}.orch-worktrees`);
 }
-export const worktreePath = (repo: RepoInfo, convoy: Convoy, name: string): string => path.join(worktreeRoot(repo), convoy.id, name);
+export const worktreePath = (repo: RepoInfo, convoy: ConvoyPlace, name: string): string => path.join(worktreeRoot(repo), convoy.id, name);
 
 /** A worktree on `branch` (created from `from` when new). The user's checkout is never used. */
 async function ensureWorktree(repo: RepoInfo, dir: string, branch: string, from: string): Promise<string> {
@@ -36,24 +39,30 @@ async function ensureWorktree(repo: RepoInfo, dir: string, branch: string, from:
 }
 
 /**
- * Worktrees (and the integration branch) are prepared one at a time per repository, in the
- * background of the dispatcher: a `git worktree add` that lists the worktrees fails on another's
- * half-written admin directory ("failed to read .git/worktrees/Q/commondir", seen in CI), and a
- * preparation asked twice finds the first one's worktree in place.
+ * Worktrees (and the integration branch) are prepared one at a time per repository — by the
+ * workers themselves, so across processes: a `git worktree add` that lists the worktrees fails on
+ * another's half-written admin directory ("failed to read .git/worktrees/Q/commondir", seen in
+ * CI), and a preparation asked twice finds the first one's worktree in place.
  */
-const oneAtATime = <T>(repo: RepoInfo, job: () => Promise<T>): Promise<T> => serialise(`worktree-add:${repo.commonDir}`, job);
+function oneAtATime<T>(repo: RepoInfo, job: () => Promise<T>): Promise<T> {
+  return serialise(`worktree-add:${repo.commonDir}`, async () => {
+    const dir = path.join(repo.commonDir, 'orch');
+    mkdirSync(dir, { recursive: true });
+    return withPidLock(path.join(dir, 'worktree-add.lock'), job);
+  });
+}
 
 /** Forget worktrees whose directories are gone (once per runner start). */
 export async function pruneWorktrees(repo: RepoInfo): Promise<void> {
   await git(repo.top, ['worktree', 'prune']);
 }
 
-async function prepareIntegration(repo: RepoInfo, convoy: Convoy): Promise<string> {
+async function prepareIntegration(repo: RepoInfo, convoy: ConvoyPlace): Promise<string> {
   if (!(await branchExists(repo, convoy.integrationBranch))) await git(repo.top, ['branch', convoy.integrationBranch, convoy.base]);
   return ensureWorktree(repo, worktreePath(repo, convoy, '_merge'), convoy.integrationBranch, convoy.base);
 }
 
-export function ensureIntegration(repo: RepoInfo, convoy: Convoy): Promise<string> {
+export function ensureIntegration(repo: RepoInfo, convoy: ConvoyPlace): Promise<string> {
   // In place already (every merge after the first): no wait behind workers' preparations.
   const dir = worktreePath(repo, convoy, '_merge');
   if (existsSync(path.join(dir, '.git'))) return Promise.resolve(dir);
@@ -61,7 +70,7 @@ export function ensureIntegration(repo: RepoInfo, convoy: Convoy): Promise<strin
 }
 
 /** The issue's worktree on `orch/<convoy>/<issue>`, branched from the integration branch's tip. */
-export function ensureIssueWorktree(repo: RepoInfo, convoy: Convoy, issueId: string): Promise<string> {
+export function ensureIssueWorktree(repo: RepoInfo, convoy: ConvoyPlace, issueId: string): Promise<string> {
   return oneAtATime(repo, async () => {
     await prepareIntegration(repo, convoy);
     return ensureWorktree(repo, worktreePath(repo, convoy, issueId), issueBranch(convoy, issueId), convoy.integrationBranch);

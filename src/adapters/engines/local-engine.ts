@@ -3,17 +3,16 @@ import path from 'node:path';
 import type { Engine, EngineLimits, EngineSignals } from '../../core/convoy/engine.ts';
 import type { RunningWorker, WorkerExit } from '../../core/convoy/runner.ts';
 import type { WorkerJob } from '../../schema/worker-job.ts';
-import { progressFile } from '../convoy/worktrees.ts';
+import { progressFile, type ConvoyPlace } from '../convoy/worktrees.ts';
 import type { RepoInfo } from '../git/repo.ts';
-import { errorLine } from '../../core/errors.ts';
 import { groupAlive } from '../process/run.ts';
 import { WorkerPool, type JobEnd, type PooledJob } from './worker-pool.ts';
 
 export interface LocalEngineOptions {
   repo: RepoInfo;
   env: NodeJS.ProcessEnv;
-  /** The job's worktree (created on demand). */
-  worktree(job: WorkerJob): Promise<string>;
+  /** Where the job's worktree is (its worker prepares it when it is not there yet). */
+  worktree(job: WorkerJob): { dir: string; convoy: ConvoyPlace };
   /** Where logs and live progress go. */
   dir(job: WorkerJob): string;
   signals: EngineSignals;
@@ -50,30 +49,21 @@ export class LocalEngine implements Engine {
   }
 
   /**
-   * The worker starts once its worktree is ready; that preparation (a `git worktree add`) runs
-   * in the background, so a dispatcher starting eight workers does not wait for eight checkouts.
+   * The worker prepares the issue's worktree itself (a `git worktree add`, serialised across
+   * processes), so a dispatcher starting eight workers neither waits for eight checkouts nor
+   * spends its own thread on them.
    */
   private launch(job: WorkerJob, limits: EngineLimits): Promise<RunningWorker> {
-    let child: PooledJob | null = null;
     let stopping = false;
     let restarts = 0;
     const started = new Date();
-    const prepared = this.o.worktree(job).then((cwd) => {
-      if (!stopping) child = this.start(job, cwd, job.previousSessionId);
-      return cwd;
-    });
+    const { dir, convoy } = this.o.worktree(job);
+    let child: PooledJob | null = this.start(job, dir, convoy, job.previousSessionId);
     const exited = (async (): Promise<WorkerExit> => {
-      let cwd: string;
-      try {
-        cwd = await prepared;
-      } catch (e) {
-        this.active.delete(job.jobId);
-        return { code: 1, done: false, costUsd: null, summary: `its worktree could not be prepared: ${errorLine(e)}`, discovered: [] };
-      }
       for (;;) {
         if (!child) {
           this.active.delete(job.jobId);
-          return { code: 143, done: false, costUsd: null, summary: 'stopped before it started', discovered: [] };
+          return { code: 143, done: false, costUsd: null, summary: 'stopped before it started again', discovered: [] };
         }
         const end: JobEnd = await child.ended;
         const killed = end.signal !== null && end.report === null && !stopping && !this.cancelled.has(job.jobId);
@@ -86,7 +76,7 @@ export class LocalEngine implements Engine {
         restarts++;
         if (end.lastSession) await this.o.fence(job, end.lastSession);
         await this.o.signals.onRedelivered(job, `its worker process was killed (${end.signal}); started again from its last checkpoint`);
-        child = stopping ? null : this.start(job, cwd, end.lastSession ?? job.previousSessionId);
+        child = stopping ? null : this.start(job, dir, convoy, end.lastSession ?? job.previousSessionId);
       }
     })();
     const progress = progressFile(this.o.repo, job.convoyId, job.workerId);
@@ -104,10 +94,9 @@ export class LocalEngine implements Engine {
           return started;
         }
       },
-      alive: () => (child ? groupAlive(child.pid) : true), // still preparing its worktree
+      alive: () => (child ? groupAlive(child.pid) : false),
       stop: async () => {
         stopping = true;
-        await prepared.catch(() => undefined);
         await child?.stop();
       },
     };
@@ -129,9 +118,9 @@ export class LocalEngine implements Engine {
     this.pool.close();
   }
 
-  private start(job: WorkerJob, cwd: string, previousSessionId: string | null): PooledJob {
+  private start(job: WorkerJob, cwd: string, convoy: ConvoyPlace, previousSessionId: string | null): PooledJob {
     const logs = path.join(this.o.dir(job), 'logs');
     mkdirSync(logs, { recursive: true });
-    return this.pool.run({ ...job, previousSessionId }, cwd, path.join(logs, `${job.issue.id}-${job.workerId}.log`));
+    return this.pool.run({ ...job, previousSessionId }, { cwd, prepare: convoy }, path.join(logs, `${job.issue.id}-${job.workerId}.log`));
   }
 }

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import type { WorkerExit } from '../../core/convoy/runner.ts';
 import type { WorkerJob } from '../../schema/worker-job.ts';
+import type { ConvoyPlace } from '../convoy/worktrees.ts';
 import { ORCH_BIN, parseWorkerLine } from '../convoy/worker-protocol.ts';
 import { stopGroup } from '../process/run.ts';
 
@@ -51,15 +52,18 @@ export class WorkerPool {
     this.cwd = o.cwd;
   }
 
-  /** Work `job` in `cwd` on an idle process (a new one when none is idle); its stderr goes to `log`. */
-  run(job: WorkerJob, cwd: string, log: string): PooledJob {
+  /**
+   * Work `job` in `where.cwd` on an idle process (a new one when none is idle), preparing that
+   * worktree first when `where.prepare` says how; its stderr goes to `log`.
+   */
+  run(job: WorkerJob, where: { cwd: string; prepare?: ConvoyPlace }, log: string): PooledJob {
     const slot = this.idle.pop() ?? this.spawn();
     let end: (e: JobEnd) => void = () => undefined;
     const ended = new Promise<JobEnd>((resolve) => (end = resolve));
     const mine: Job = { log, sessions: [], end };
     slot.job = mine;
     hold(slot.child, true);
-    slot.child.stdin?.write(`${JSON.stringify({ cwd, job })}\n`);
+    slot.child.stdin?.write(`${JSON.stringify({ ...where, job })}\n`);
     const stop = async (): Promise<void> => {
       if (slot.job !== mine) return;
       slot.retired = true; // it must not take another job after this one

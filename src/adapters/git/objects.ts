@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { deflateSync } from 'node:zlib';
 import path from 'node:path';
 import { OrchError } from '../../core/errors.ts';
@@ -236,6 +236,48 @@ async function readBranch(repo: RepoInfo, branch: string): Promise<string | null
   }
   const res = await git(repo.top, ['rev-parse', '--verify', '-q', `${ref}^{commit}`], { allowFail: true });
   return res.code === 0 ? res.stdout.toString('utf8').trim() : null;
+}
+
+/**
+ * orch's refs under `prefix` (a directory such as `refs/orchestration/<epic>/sessions/`) with their
+ * commits, read as git reads them — loose ref files first (they win), then packed-refs (git packs
+ * before it deletes a loose ref, so this order never misses one) — without a git process: workers
+ * and hooks list sessions several times per issue. null when the answer is not plain (a reftable
+ * repository, a symbolic or unreadable ref file): then ask git.
+ */
+export async function listOrchRefs(repo: RepoInfo, prefix: string): Promise<{ ref: string; sha: string }[] | null> {
+  if (!prefix.startsWith('refs/orchestration/') || !prefix.endsWith('/') || prefix.includes('..')) return null;
+  if (await exists(path.join(repo.commonDir, 'reftable'))) return null;
+  const found = new Map<string, string>();
+  const walk = async (rel: string): Promise<boolean> => {
+    let entries;
+    try {
+      entries = await readdir(path.join(repo.commonDir, rel), { withFileTypes: true });
+    } catch (e) {
+      return (e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR';
+    }
+    for (const e of entries) {
+      const ref = `${rel}${e.name}`;
+      if (e.isDirectory()) {
+        if (!(await walk(`${ref}/`))) return false;
+      } else if (!e.name.endsWith('.lock')) {
+        const text = await readFile(path.join(repo.commonDir, ref), 'utf8').then((t) => t.trim(), () => null);
+        if (text === null) continue; // deleted since the listing
+        if (!OBJECT_ID.test(text)) return false;
+        found.set(ref, text);
+      }
+    }
+    return true;
+  };
+  if (!(await walk(prefix))) return null;
+  const packed = await readFile(path.join(repo.commonDir, 'packed-refs'), 'utf8').catch(() => '');
+  for (const line of packed.split('\n')) {
+    const sp = line.indexOf(' ');
+    const sha = line.slice(0, sp);
+    const ref = line.slice(sp + 1);
+    if (sp > 0 && OBJECT_ID.test(sha) && ref.startsWith(prefix) && !found.has(ref)) found.set(ref, sha);
+  }
+  return [...found].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([ref, sha]) => ({ ref, sha }));
 }
 
 export const branchExists = async (repo: RepoInfo, branch: string): Promise<boolean> => (await readBranch(repo, branch)) !== null;

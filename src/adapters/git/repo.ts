@@ -1,3 +1,4 @@
+import { readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { OrchError } from '../../core/errors.ts';
 import { git } from './git.ts';
@@ -29,4 +30,22 @@ export async function openRepo(cwd: string): Promise<RepoInfo> {
     commonDir: path.resolve(common),
     objectFormat: fmt === 'sha256' ? 'sha256' : 'sha1',
   };
+}
+
+/**
+ * A linked worktree of `main`, from the files git keeps it by (`<dir>/.git` naming its git dir),
+ * without a git process: a pooled worker opens one per issue. null when the files do not answer
+ * plainly (then `openRepo` asks git).
+ */
+export async function linkedWorktree(main: RepoInfo, dir: string): Promise<RepoInfo | null> {
+  try {
+    const pointer = /^gitdir: (.+)$/m.exec(await readFile(path.join(dir, '.git'), 'utf8'))?.[1]?.trim();
+    if (!pointer) return null;
+    const [top, gitDir] = await Promise.all([realpath(dir), realpath(path.resolve(dir, pointer))]);
+    const common = (await readFile(path.join(gitDir, 'commondir'), 'utf8')).trim();
+    if ((await realpath(path.resolve(gitDir, common))) !== (await realpath(main.commonDir))) return null;
+    return { top, gitDir, commonDir: main.commonDir, objectFormat: main.objectFormat };
+  } catch {
+    return null;
+  }
 }

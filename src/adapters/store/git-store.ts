@@ -6,9 +6,9 @@ import { parseEpic, type Epic } from '../../schema/epic.ts';
 import { SessionEvent } from '../../schema/event.ts';
 import { git, gitText } from '../git/git.ts';
 import { recoverStaleLocks, STALE_LOCK_MS } from '../git/locks.ts';
-import { casRef, readBlobs, readRef, writeObjects, type TreeSpec } from '../git/objects.ts';
+import { casRef, listOrchRefs, readBlobs, readRef, writeObjects, type TreeSpec } from '../git/objects.ts';
 import type { RepoInfo } from '../git/repo.ts';
-import { checkpointMessage, LOG_FORMAT, parseLog, type LoggedCommit } from './trailers.ts';
+import { checkpointMessage, commitTrailers, LOG_FORMAT, parseLog, type LoggedCommit } from './trailers.ts';
 
 export const NAMESPACE = 'refs/orchestration';
 const epicRef = (epic: string): string => `${NAMESPACE}/${epic}/epic`;
@@ -30,6 +30,9 @@ function parseEvents(buf: Buffer | null, what: string): SessionEvent[] {
       return res.data;
     });
 }
+
+/** Trailers of commits already read, by commit id (a commit never changes). */
+const parsedTips = new Map<string, Map<string, string>>();
 
 /**
  * Checkpoints as commits on private refs, written with plumbing and compare-and-swap only; the
@@ -126,9 +129,8 @@ export class GitCheckpointStore implements CheckpointStore {
   }
 
   async listSessions(epicId: string): Promise<SessionTip[]> {
-    const out = await gitText(this.repo.top, ['for-each-ref', '--format=%(objectname)%1f%(contents:trailers:only,unfold)%1e', sessionPrefix(epicId)]);
     const tips: SessionTip[] = [];
-    for (const rec of parseLog(out)) {
+    for (const rec of (await this.tipsFromFiles(epicId)) ?? parseLog(await gitText(this.repo.top, ['for-each-ref', '--format=%(objectname)%1f%(contents:trailers:only,unfold)%1e', sessionPrefix(epicId)]))) {
       const t = rec.trailers;
       const status = SessionStatus.safeParse(t.get('Orch-Status'));
       const id = t.get('Orch-Checkpoint');
@@ -144,6 +146,22 @@ export class GitCheckpointStore implements CheckpointStore {
       });
     }
     return tips.sort((a, b) => a.sessionNumber - b.sessionNumber || a.sessionId.localeCompare(b.sessionId));
+  }
+
+  /**
+   * The sessions' tip commits and their trailers without a git process: the refs from their files,
+   * the commits through the long-lived object reader, each commit parsed once per process (they
+   * never change). null when the files do not answer plainly: then for-each-ref does.
+   */
+  private async tipsFromFiles(epicId: string): Promise<LoggedCommit[] | null> {
+    const refs = await listOrchRefs(this.repo, sessionPrefix(epicId));
+    if (refs === null) return null;
+    const unknown = [...new Set(refs.map((r) => r.sha).filter((sha) => !parsedTips.has(sha)))];
+    const raws = await readBlobs(this.repo, unknown);
+    if (raws.some((r) => r === null)) return null; // a ref to a missing object: git reports it
+    if (parsedTips.size > 50_000) parsedTips.clear();
+    unknown.forEach((sha, i) => parsedTips.set(sha, commitTrailers(raws[i]!.toString('utf8'))));
+    return refs.map((r) => ({ sha: r.sha, trailers: parsedTips.get(r.sha)! }));
   }
 
   async listCheckpoints(epicId: string, opts: { sessionId?: string; limit?: number } = {}): Promise<ListResult> {

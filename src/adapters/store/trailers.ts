@@ -46,3 +46,14 @@ export function parseLog(out: string): LoggedCommit[] {
 }
 
 export const LOG_FORMAT = '--format=%H%x1f%(trailers:only,unfold)%x1e';
+
+/**
+ * A commit's trailers read from its raw object (as `%(trailers:only,unfold)` gives them: the last
+ * paragraph of the message, continuation lines joined).
+ */
+export function commitTrailers(raw: string): Map<string, string> {
+  const body = raw.indexOf('\n\n');
+  const message = body < 0 ? '' : raw.slice(body + 2).trimEnd();
+  const last = message.split(/\n[ \t]*\n/).at(-1) ?? '';
+  return parseTrailers(last.replace(/\n[ \t]+/g, ' '));
+}

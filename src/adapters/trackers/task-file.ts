@@ -68,16 +68,49 @@ export class TaskFileTracker implements Tracker {
     return serialise(this.key, async () => structuredClone(fn((await this.load(false)).tasks)));
   }
 
-  /** Read, change (`fn` answers the id it touched), write atomically, answer from a fresh read. */
+  /**
+   * Read, change (`fn` answers the id it touched), write atomically, answer from a fresh read.
+   * Changes asked for while the file is busy are written together: a dispatcher claiming or
+   * closing several issues at once writes the file once. A change that fails leaves the others.
+   */
   private mutate(fn: (doc: TaskDoc) => string): Promise<TrackerIssue> {
-    return serialise(this.key, async () => {
-      const doc = await this.load(true);
-      const target = fn(doc);
-      await writeFileAtomic(this.file, doc.render());
-      const reread = (await this.load(false)).tasks.find((t) => t.id === target);
-      if (reread === undefined) throw new OrchError('corrupt', `task ${target} vanished from ${this.file} after writing it`);
-      return structuredClone(reread);
+    return new Promise((resolve, reject) => {
+      this.pending.push({ fn, resolve, reject });
+      if (this.pending.length === 1) void serialise(this.key, () => this.flush());
     });
+  }
+
+  private pending: { fn: (doc: TaskDoc) => string; resolve: (t: TrackerIssue) => void; reject: (e: unknown) => void }[] = [];
+
+  private async flush(): Promise<void> {
+    const batch = this.pending;
+    this.pending = [];
+    type Change = (typeof batch)[number] & { target?: string };
+    const applied: Change[] = [];
+    try {
+      let doc = await this.load(true);
+      for (const change of batch as Change[]) {
+        try {
+          change.target = change.fn(doc);
+          applied.push(change);
+        } catch (e) {
+          change.reject(e);
+          // It may have changed the document before failing: start again from the file, without it.
+          doc = await this.load(true);
+          for (const ok of applied) ok.fn(doc);
+        }
+      }
+      if (applied.length === 0) return;
+      await writeFileAtomic(this.file, doc.render());
+      const tasks = (await this.load(false)).tasks;
+      for (const a of applied) {
+        const t = tasks.find((x) => x.id === a.target);
+        if (t === undefined) a.reject(new OrchError('corrupt', `task ${a.target} vanished from ${this.file} after writing it`));
+        else a.resolve(structuredClone(t));
+      }
+    } catch (e) {
+      for (const b of batch) b.reject(e); // a settled promise ignores this
+    }
   }
 
   private static find(tasks: readonly TrackerIssue[], id: string): TrackerIssue {

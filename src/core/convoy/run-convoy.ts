@@ -56,24 +56,30 @@ export async function runConvoy(ports: ConvoyPorts, epicId: string, convoyId: st
       await Promise.all([...running.values()].map((w) => w.stop()));
       return result(st, st.cancelled ? 'cancelled' : 'stopped');
     }
-    // Merge queue: one at a time, in the order issues finished.
+    // Merge queue: one at a time, in the order issues finished. The tracker closes and the journal
+    // records of a pass are written together (one task-file write, one journal write): a runner
+    // killed before they land merges those issues again on resume, which git finds already merged.
+    const merged: { issueId: string; reason: string }[] = [];
+    const outcomes: { type: string; [k: string]: unknown }[] = [];
+    const told: string[] = [];
     for (const i of [...st.issues.values()].filter((x) => x.status === 'merging')) {
       const reviewed = convoy.requireReview && ports.review ? await ports.review(convoy, i.id) : { ok: true, reason: '', sessionId: null };
       if (reviewed.sessionId) await record([{ type: E.review, issueId: i.id, orchSessionId: reviewed.sessionId, ok: reviewed.ok }]);
       if (reviewed.ok) say(`merging ${i.id} into ${convoy.integrationBranch}`);
       const m = reviewed.ok ? await ports.merge(convoy, i.id) : ({ ok: false, kind: 'gate', files: [], reason: reviewed.reason } as const);
       if (m.ok) {
-        await ports.tracker.close(i.id, `merged into ${convoy.integrationBranch} by orch convoy ${convoy.id} (sessions ${i.sessionIds.join(', ')})`);
-        await record([{ type: E.merged, issueId: i.id, commit: m.commit, files: m.files }, { type: E.closed, issueId: i.id }]);
-        say(`  ${i.id} merged and closed`);
+        merged.push({ issueId: i.id, reason: `merged into ${convoy.integrationBranch} by orch convoy ${convoy.id} (sessions ${i.sessionIds.join(', ')})` });
+        outcomes.push({ type: E.merged, issueId: i.id, commit: m.commit, files: m.files }, { type: E.closed, issueId: i.id });
+        told.push(`  ${i.id} merged and closed`);
       } else {
-        const events: { type: string; [k: string]: unknown }[] = [];
-        if (m.kind === 'conflict') events.push({ type: E.mergeConflict, issueId: i.id, files: m.files });
-        events.push(i.attempts >= convoy.maxAttempts ? { type: E.issueFailed, issueId: i.id, reason: m.reason } : { type: E.sentBack, issueId: i.id, reason: m.reason, attempt: i.attempts });
-        await record(events);
-        say(`  ${i.id} sent back: ${m.reason}`);
+        if (m.kind === 'conflict') outcomes.push({ type: E.mergeConflict, issueId: i.id, files: m.files });
+        outcomes.push(i.attempts >= convoy.maxAttempts ? { type: E.issueFailed, issueId: i.id, reason: m.reason } : { type: E.sentBack, issueId: i.id, reason: m.reason, attempt: i.attempts });
+        told.push(`  ${i.id} sent back: ${m.reason}`);
       }
     }
+    await Promise.all(merged.map((x) => ports.tracker.close(x.issueId, x.reason)));
+    if (outcomes.length) await record(outcomes);
+    told.forEach(say);
     st = await fold();
     // An issue whose blocker failed cannot be done in this convoy.
     const failedIds = new Set([...st.issues.values()].filter((i) => i.status === 'failed').map((i) => i.id));
@@ -85,24 +91,34 @@ export async function runConvoy(ports: ConvoyPorts, epicId: string, convoyId: st
 
     const spent = convoy.budget === null ? 0 : await ports.spent(convoy, st); // no budget: nothing to share out
     const budgetLeft = convoy.budget === null || spent < convoy.budget;
-    for (const id of budgetLeft ? dispatchable(convoy, st, tracked) : []) {
-      if (running.size >= workers) break;
+    const picks = (budgetLeft ? dispatchable(convoy, st, tracked) : []).slice(0, Math.max(0, workers - running.size));
+    // The claims are recorded with the dispatches, before any worker starts: a resumed runner never
+    // claims twice. Claims of one pass go to the tracker together (a task file is written once).
+    await Promise.all(picks.filter((id) => !st.issues.get(id)!.claimed).map((id) => ports.tracker.claim(id, `orch:${convoy.id}`)));
+    const launches: Parameters<ConvoyPorts['launchWorker']>[0][] = [];
+    const dispatched: { type: string; [k: string]: unknown }[] = [];
+    let outstanding = [...running.keys()].reduce((a, k) => a + (shares.get(k) ?? 0), 0);
+    for (const [n, id] of picks.entries()) {
       const s = st.issues.get(id)!;
-      // The claim is recorded with the dispatch, before any worker starts: a resumed runner never claims twice.
-      if (!s.claimed) await ports.tracker.claim(id, `orch:${convoy.id}`);
-      const claimed = s.claimed ? [] : [{ type: E.claimed, issueId: id }];
       const workerId = ports.newWorkerId();
-      const outstanding = [...running.keys()].reduce((a, k) => a + (shares.get(k) ?? 0), 0);
-      const share = budgetShare(convoy.budget, spent, { outstanding, freeSlots: workers - running.size });
-      if (share !== null) shares.set(id, share);
+      const share = budgetShare(convoy.budget, spent, { outstanding, freeSlots: workers - running.size - n });
+      if (share !== null) {
+        shares.set(id, share);
+        outstanding += share;
+      }
       const attempt = s.restartPending ? Math.max(1, s.attempts) : s.attempts + 1;
       // A restarted issue's old session is fenced: its zombie writer fails its next checkpoint.
       if (s.restartPending && s.sessionIds.length) await ports.fence(s.sessionIds.at(-1)!);
-      await record([...claimed, { type: E.dispatched, issueId: id, workerId, attempt, branch: `orch/${convoy.id}/${id}`, budgetShare: share }]);
-      const w = await ports.launchWorker({ convoy, issue: tracked.get(id)!, workerId, attempt, budgetShare: share, previousSessionId: s.sessionIds.at(-1) ?? null, sentBack: s.reasons });
-      running.set(id, w);
-      exits.set(workerId, settle(id, w));
-      say(`dispatched ${id} (attempt ${attempt}, worker ${workerId}${share === null ? '' : `, share $${share.toFixed(4)}`})`);
+      if (!s.claimed) dispatched.push({ type: E.claimed, issueId: id });
+      dispatched.push({ type: E.dispatched, issueId: id, workerId, attempt, branch: `orch/${convoy.id}/${id}`, budgetShare: share });
+      launches.push({ convoy, issue: tracked.get(id)!, workerId, attempt, budgetShare: share, previousSessionId: s.sessionIds.at(-1) ?? null, sentBack: s.reasons });
+    }
+    if (dispatched.length) await record(dispatched);
+    for (const launch of launches) {
+      const w = await ports.launchWorker(launch);
+      running.set(launch.issue.id, w);
+      exits.set(launch.workerId, settle(launch.issue.id, w));
+      say(`dispatched ${launch.issue.id} (attempt ${launch.attempt}, worker ${launch.workerId}${launch.budgetShare === null ? '' : `, share $${launch.budgetShare.toFixed(4)}`})`);
     }
     st = await fold();
     if (running.size === 0 && ![...st.issues.values()].some((i) => i.status === 'merging')) {

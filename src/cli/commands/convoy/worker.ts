@@ -7,7 +7,10 @@ import { openGitDeps } from '../../../adapters/open.ts';
 import { GitConvoyStore } from '../../../adapters/store/convoy-store.ts';
 import { CONVOY_EVENT } from '../../../core/convoy/events.ts';
 import { appendConvoy } from '../../../core/convoy/runner.ts';
-import { OrchError } from '../../../core/errors.ts';
+import { errorLine, OrchError } from '../../../core/errors.ts';
+import type { WorkerExit } from '../../../core/convoy/runner.ts';
+import { ensureIssueWorktree, type ConvoyPlace } from '../../../adapters/convoy/worktrees.ts';
+import { linkedWorktree, openRepo, type RepoInfo } from '../../../adapters/git/repo.ts';
 import { parseWorkerJob, type WorkerJob } from '../../../schema/worker-job.ts';
 import type { CommonOptions } from '../../io.ts';
 
@@ -23,9 +26,9 @@ async function readStdin(): Promise<string> {
 }
 
 /** Work one job in `cwd` (the issue's worktree); its sessions and its exit report go to stdout. */
-async function workJob(job: WorkerJob, cwd: string, stop: AbortSignal): Promise<void> {
+async function workJob(job: WorkerJob, cwd: string, stop: AbortSignal, worktree?: RepoInfo): Promise<void> {
   if (job.orchVersion !== ORCH_VERSION) throw new OrchError('usage', `this job was made by orch ${job.orchVersion}; this worker is orch ${ORCH_VERSION}`);
-  const { deps, repo } = await openGitDeps(cwd);
+  const { deps, repo } = await openGitDeps(cwd, worktree ? { repo: worktree } : {});
   const store = new GitConvoyStore(repo, deps.clock, deps.ids);
   const exit = await workIssue({
     deps,
@@ -72,11 +75,26 @@ export async function run(o: Opts): Promise<number> {
     await workJob(job, path.resolve(o.cwd ?? process.cwd()), current.signal);
     return 0;
   }
+  let main: RepoInfo | null = null; // the repository this pool serves (the process starts in it)
   for await (const line of lines) {
     if (!line.trim()) continue;
-    const { cwd, job } = JSON.parse(line) as { cwd: string; job: unknown };
+    const { cwd, job: raw, prepare } = JSON.parse(line) as { cwd: string; job: unknown; prepare?: ConvoyPlace };
+    const job = parseWorkerJob(JSON.stringify(raw), 'the worker job on stdin');
     current = new AbortController();
-    await workJob(parseWorkerJob(JSON.stringify(job), 'the worker job on stdin'), cwd, current.signal);
+    let worktree: RepoInfo | undefined;
+    try {
+      if (prepare) {
+        main ??= await openRepo(process.cwd());
+        await ensureIssueWorktree(main, prepare, job.issue.id);
+        worktree = (await linkedWorktree(main, cwd)) ?? undefined;
+      }
+    } catch (e) {
+      const exit: Omit<WorkerExit, 'code'> = { done: false, costUsd: null, summary: `its worktree could not be prepared: ${errorLine(e)}`, discovered: [] };
+      process.stdout.write(`${WORKER_EXIT_PREFIX}${JSON.stringify(exit)}\n`);
+      current = null;
+      continue;
+    }
+    await workJob(job, cwd, current.signal, worktree);
     current = null;
     if (terminating) break;
   }
