@@ -1,4 +1,5 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -28,5 +29,27 @@ describe('issue worktrees prepared concurrently', () => {
     } finally {
       delete process.env.ORCH_WORKTREES;
     }
+  });
+
+  it('four worker processes preparing three each at once: all twelve made, no lock left behind', async () => {
+    const dir = gitRepo({ 'a.txt': 'a\n' });
+    const wt = path.join(tempDir(), 'wt');
+    const repo = await openRepo(dir);
+    const base = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: dir, encoding: 'utf8' }).trim();
+    const script = path.resolve(import.meta.dirname, '../support/worktree-preparer.mjs');
+    const groups = [0, 1, 2, 3].map((p) => [0, 1, 2].map((i) => `P${p}I${i}`));
+    const outs = await Promise.all(
+      groups.map((ids) => promisify(execFile)(process.execPath, [script, dir, 'cv_p', 'orch/cv_p/integration', base, ...ids], { env: { ...process.env, ORCH_WORKTREES: wt } })),
+    );
+    process.env.ORCH_WORKTREES = wt;
+    try {
+      const convoy = { id: 'cv_p', integrationBranch: 'orch/cv_p/integration', base } as Convoy;
+      expect(outs.map((o) => o.stdout.trim().split('\n'))).toEqual(groups.map((ids) => ids.map((id) => worktreePath(repo, convoy, id))));
+    } finally {
+      delete process.env.ORCH_WORKTREES;
+    }
+    const listed = execFileSync('git', ['worktree', 'list', '--porcelain'], { cwd: dir, encoding: 'utf8' });
+    for (const id of groups.flat()) expect(listed).toContain(`branch refs/heads/orch/cv_p/${id}\n`);
+    expect(existsSync(path.join(repo.commonDir, 'orch', 'worktree-add.lock'))).toBe(false);
   });
 });
