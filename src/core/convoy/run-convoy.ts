@@ -77,7 +77,7 @@ export async function runConvoy(ports: ConvoyPorts, epicId: string, convoyId: st
         told.push(`  ${i.id} sent back: ${m.reason}`);
       }
     }
-    await Promise.all(merged.map((x) => ports.tracker.close(x.issueId, x.reason)));
+    await allSettled(merged.map((x) => ports.tracker.close(x.issueId, x.reason)));
     if (outcomes.length) await record(outcomes);
     told.forEach(say);
     st = await fold();
@@ -94,7 +94,7 @@ export async function runConvoy(ports: ConvoyPorts, epicId: string, convoyId: st
     const picks = (budgetLeft ? dispatchable(convoy, st, tracked) : []).slice(0, Math.max(0, workers - running.size));
     // The claims are recorded with the dispatches, before any worker starts: a resumed runner never
     // claims twice. Claims of one pass go to the tracker together (a task file is written once).
-    await Promise.all(picks.filter((id) => !st.issues.get(id)!.claimed).map((id) => ports.tracker.claim(id, `orch:${convoy.id}`)));
+    await allSettled(picks.filter((id) => !st.issues.get(id)!.claimed).map((id) => ports.tracker.claim(id, `orch:${convoy.id}`)));
     const launches: Parameters<ConvoyPorts['launchWorker']>[0][] = [];
     const dispatched: { type: string; [k: string]: unknown }[] = [];
     let outstanding = [...running.keys()].reduce((a, k) => a + (shares.get(k) ?? 0), 0);
@@ -172,6 +172,12 @@ async function witness(
     if (d.escalate) await ports.tracker.comment(d.issueId, `orch convoy ${convoy.id}: ${d.reason}, ${st.issues.get(d.issueId)?.restarts ?? 0} restart(s) already; giving up on this issue`).catch(() => undefined);
     await record(d.events);
   }
+}
+
+/** Every tracker call of a batch ends before the first failure is thrown: none is left running behind it. */
+async function allSettled(calls: Promise<unknown>[]): Promise<void> {
+  const failed = (await Promise.allSettled(calls)).find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 function result(st: ConvoyState, stoppedBy: ConvoyRunResult['stoppedBy']): ConvoyRunResult {

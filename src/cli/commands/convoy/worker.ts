@@ -92,6 +92,7 @@ export async function run(o: Opts): Promise<number> {
       const exit: Omit<WorkerExit, 'code'> = { done: false, costUsd: null, summary: `its worktree could not be prepared: ${errorLine(e)}`, discovered: [] };
       process.stdout.write(`${WORKER_EXIT_PREFIX}${JSON.stringify(exit)}\n`);
       current = null;
+      if (terminating) break;
       continue;
     }
     await workJob(job, cwd, current.signal, worktree);
