@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdir, open, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { deflateSync } from 'node:zlib';
 import path from 'node:path';
 import { OrchError } from '../../core/errors.ts';
@@ -249,27 +250,33 @@ export async function listOrchRefs(repo: RepoInfo, prefix: string): Promise<{ re
   if (!prefix.startsWith('refs/orchestration/') || !prefix.endsWith('/') || prefix.includes('..')) return null;
   if (await exists(path.join(repo.commonDir, 'reftable'))) return null;
   const found = new Map<string, string>();
-  const walk = async (rel: string): Promise<boolean> => {
+  // Synchronous reads: a hundred small ref files cost ~2 ms this way, ~25 ms through fs/promises
+  // (four thread-pool round trips per file), which made this slower than the git process it spares.
+  const walk = (rel: string): boolean => {
     let entries;
     try {
-      entries = await readdir(path.join(repo.commonDir, rel), { withFileTypes: true });
+      entries = readdirSync(path.join(repo.commonDir, rel), { withFileTypes: true });
     } catch (e) {
       return (e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR';
     }
     for (const e of entries) {
       const ref = `${rel}${e.name}`;
       if (e.isDirectory()) {
-        if (!(await walk(`${ref}/`))) return false;
+        if (!walk(`${ref}/`)) return false;
       } else if (!e.name.endsWith('.lock')) {
-        const text = await readFile(path.join(repo.commonDir, ref), 'utf8').then((t) => t.trim(), () => null);
-        if (text === null) continue; // deleted since the listing
+        let text: string;
+        try {
+          text = readFileSync(path.join(repo.commonDir, ref), 'utf8').trim();
+        } catch {
+          continue; // deleted since the listing
+        }
         if (!OBJECT_ID.test(text)) return false;
         found.set(ref, text);
       }
     }
     return true;
   };
-  if (!(await walk(prefix))) return null;
+  if (!walk(prefix)) return null;
   const packed = await readFile(path.join(repo.commonDir, 'packed-refs'), 'utf8').catch(() => '');
   for (const line of packed.split('\n')) {
     const sp = line.indexOf(' ');
