@@ -32,6 +32,14 @@ describe('orch convoy (task file tracker, command agent)', () => {
     expect(order.at(-1)).toBe('D');
     const files = g(repo, 'ls-tree', '--name-only', `orch/${id}/integration`).split('\n');
     expect(files).toEqual(expect.arrayContaining(['A.txt', 'B.txt', 'C.txt', 'D.txt']));
+    // Each merge is a merge commit of the issue's branch, made in the merge worktree, which is left
+    // at the tip with nothing over.
+    const tip = g(repo, 'rev-parse', `orch/${id}/integration`).trim();
+    expect(g(repo, 'log', '--merges', '--format=%s', `orch/${id}/integration`).trim().split('\n').sort()).toEqual(['A', 'B', 'C', 'D'].map((i) => `Merge ${i} (orch convoy ${id})`));
+    const mergeDir = path.join(`${repo}.orch-worktrees`, id, '_merge');
+    expect(g(mergeDir, 'rev-parse', 'HEAD').trim()).toBe(tip);
+    expect(g(mergeDir, 'status', '--porcelain', '--untracked-files=all')).toBe('');
+    expect(readdirSync(mergeDir).filter((f) => f.endsWith('.txt')).sort()).toEqual(['A.txt', 'B.txt', 'C.txt', 'D.txt']);
     expect(readFileSync(tasks, 'utf8').match(/status: closed/g)).toHaveLength(4);
     // The user's files, index, HEAD and branches are as they were; orch only added its own orch/* branches.
     const after = userState(repo);

@@ -1,4 +1,5 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcessByStdio, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { OrchError } from '../../core/errors.ts';
 
 export interface GitResult {
@@ -30,20 +31,27 @@ const baseEnv: Record<string, string> = {
 
 const baseArgs = ['-c', 'gc.auto=0', '-c', 'maintenance.auto=false', '-c', 'core.quotepath=off'];
 
+const gitOptions = (cwd: string, env: Record<string, string>): { cwd: string; env: NodeJS.ProcessEnv } => ({ cwd, env: { ...process.env, ...baseEnv, ...env } });
+
 /** Start git with orch's settings (argv array, never a shell string); the caller reads its pipes. */
 export function spawnGit(cwd: string, args: readonly string[], env: Record<string, string> = {}): ChildProcessWithoutNullStreams {
-  return spawn('git', [...baseArgs, ...args], { cwd, env: { ...process.env, ...baseEnv, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  return spawn('git', [...baseArgs, ...args], { ...gitOptions(cwd, env), stdio: ['pipe', 'pipe', 'pipe'] });
+}
+
+/** The same, with nothing to feed it: stdin is /dev/null (one pipe fewer to make per call). */
+function spawnGitNoInput(cwd: string, args: readonly string[], env: Record<string, string> = {}): ChildProcessByStdio<null, Readable, Readable> {
+  return spawn('git', [...baseArgs, ...args], { ...gitOptions(cwd, env), stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 /** Run git with an argv array (never a shell string). */
 export function git(cwd: string, args: readonly string[], opts: GitCallOptions = {}): Promise<GitResult> {
   return new Promise((resolve, reject) => {
-    const child = spawnGit(cwd, args, opts.env);
+    const child = opts.input === undefined ? spawnGitNoInput(cwd, args, opts.env) : spawnGit(cwd, args, opts.env);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.stdin.on('error', () => undefined);
+    child.stdin?.on('error', () => undefined);
     child.on('error', (e) => {
       reject(new OrchError('git_failed', `cannot run git: ${e.message}`, { hint: 'install git and put it on PATH', cause: e }));
     });
@@ -54,7 +62,7 @@ export function git(cwd: string, args: readonly string[], opts: GitCallOptions =
         reject(new OrchError('git_failed', `git ${args.filter((a) => !a.startsWith('-c')).slice(0, 2).join(' ')} failed: ${first}`));
       } else resolve(res);
     });
-    child.stdin.end(opts.input ?? '');
+    child.stdin?.end(opts.input);
   });
 }
 

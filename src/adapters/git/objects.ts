@@ -115,6 +115,12 @@ export async function writeObjects(repo: RepoInfo, spec: TreeSpec, commit?: Comm
   return { tree: built.root, commit: id };
 }
 
+/** A commit's tree id, from the commit object through the object reader (null when it cannot be read). */
+export async function commitTree(repo: RepoInfo, commit: string): Promise<string | null> {
+  const [raw] = await readBlobs(repo, [commit]).catch(() => [null]);
+  return raw ? (/^tree ([0-9a-f]{40,64})\n/.exec(raw.toString('utf8', 0, 80))?.[1] ?? null) : null;
+}
+
 export const ZERO = (repo: RepoInfo): string => '0'.repeat(repo.objectFormat === 'sha256' ? 64 : 40);
 
 /**

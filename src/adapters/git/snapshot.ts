@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { GitState } from '../../schema/checkpoint.ts';
 import { git, gitText } from './git.ts';
-import { readBlobs } from './objects.ts';
+import { commitTree } from './objects.ts';
 import type { RepoInfo } from './repo.ts';
 import { DEFAULT_SECRET_PATTERNS, secretMatcher, secretPathspecs } from './secrets.ts';
 
@@ -39,13 +39,6 @@ export async function readHead(repo: RepoInfo): Promise<{ head: string | null; b
   if (head) return { head, branch: ref ? ref.slice('refs/heads/'.length) : null };
   const sym = (await git(repo.top, ['symbolic-ref', '-q', 'HEAD'], { allowFail: true })).stdout.toString('utf8').trim();
   return { head: null, branch: sym.startsWith('refs/heads/') ? sym.slice('refs/heads/'.length) : null };
-}
-
-/** A commit's tree id, from the commit object (null when it cannot be read). */
-async function headTree(repo: RepoInfo, commit: string): Promise<string | null> {
-  const [raw] = await readBlobs(repo, [commit]).catch(() => [null]);
-  const tree = raw ? /^tree ([0-9a-f]{40,64})\n/.exec(raw.toString('utf8', 0, 80))?.[1] : undefined;
-  return tree ?? null;
 }
 
 interface HeldIndex {
@@ -171,7 +164,7 @@ export async function takeSnapshot(repo: RepoInfo, secretPatterns: readonly stri
     const maybe = status.maybeReverted.filter((f) => !isSecret(f));
     // Nothing differs from HEAD (a fresh worktree, a session that changed nothing yet): the tree is
     // HEAD's, read from the commit instead of writing it from the index.
-    const clean = head !== null && statusOut === '' && trackedSecrets.length === 0 ? await headTree(repo, head) : null;
+    const clean = head !== null && statusOut === '' && trackedSecrets.length === 0 ? await commitTree(repo, head) : null;
     if (clean) return { head, branch, snapshotTree: clean, excluded, changed: [] };
     // Few paths go on the command line; many would not fit, so then the whole index is compared.
     const pathspec = maybe.length <= 200 ? ['--', ...maybe.map(literal)] : [];
