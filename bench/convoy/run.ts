@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { benchRepo } from '../lib/repo.ts';
 import { fmt, median } from '../lib/stats.ts';
 
 const { values } = parseArgs({ options: { issues: { type: 'string', default: '100' }, workers: { type: 'string', default: '8' }, poll: { type: 'string', default: '1' } } });
@@ -14,14 +15,9 @@ const W = Number(values.workers);
 const ORCH = path.resolve(import.meta.dirname, '../../bin/orch.js');
 
 function convoyWall(workers: number): { ms: number; done: number } {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'orch-bench-convoy-'));
+  const dir = benchRepo('orch-bench-convoy-');
   const outside = mkdtempSync(path.join(os.tmpdir(), 'orch-bench-tasks-'));
   try {
-    const git = (...a: string[]): void => void spawnSync('git', ['-c', 'user.name=b', '-c', 'user.email=b@b', ...a], { cwd: dir });
-    git('init', '-q', '-b', 'main');
-    writeFileSync(path.join(dir, 'README.md'), '# bench\n');
-    git('add', '-A');
-    git('commit', '-qm', 'init');
     const tasks = path.join(outside, 'tasks.yaml');
     writeFileSync(tasks, `tasks:\n${Array.from({ length: N }, (_, i) => `  - id: T${i}\n    title: task ${i}\n`).join('')}`);
     // The "agent" answers at once: it writes one file named after its issue and says it is done.

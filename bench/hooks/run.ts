@@ -2,11 +2,12 @@
 // stdin), next to a bare `node -e ''` start (the floor any Node hook pays) and to the same CLI
 // unbundled (dist/cli/main.js, ~250 modules), alternating within one run. The promise is < 2 s.
 // usage: npm run build && npx tsx bench/hooks/run.ts [--rounds 20]
-import { spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { appendFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { benchRepo } from '../lib/repo.ts';
 import { fmt, median, percentile } from '../lib/stats.ts';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '20' } } });
@@ -17,12 +18,7 @@ const UNBUNDLED = ['--input-type=module', '-e', `import { main } from ${JSON.str
 const SID = '0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9';
 
 function repo(): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'orch-bench-hooks-'));
-  const git = (...a: string[]): void => void spawnSync('git', ['-c', 'user.name=b', '-c', 'user.email=b@b', ...a], { cwd: dir });
-  git('init', '-q', '-b', 'main');
-  for (let i = 0; i < 50; i++) writeFileSync(path.join(dir, `f${i}.ts`), `export const v${i} = ${i};\n`);
-  git('add', '-A');
-  git('commit', '-qm', 'init');
+  const dir = benchRepo('orch-bench-hooks-', Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`f${i}.ts`, `export const v${i} = ${i};\n`])));
   writeFileSync(path.join(dir, 'wip.ts'), 'export const wip = 1;\n'); // uncommitted work for the snapshot
   return dir;
 }

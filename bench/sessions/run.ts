@@ -3,25 +3,19 @@
 // `for-each-ref` with the trailers, side by side in one run, alternating.
 // usage: npx tsx bench/sessions/run.ts [--sessions 100] [--rounds 40]
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { openGitDeps } from '../../src/adapters/open.ts';
 import { startSession } from '../../src/core/session/start.ts';
+import { benchRepo } from '../lib/repo.ts';
 import { fmt, median, timeIt } from '../lib/stats.ts';
 
 const { values } = parseArgs({ options: { sessions: { type: 'string', default: '100' }, rounds: { type: 'string', default: '40' } } });
 const S = Number(values.sessions);
 const R = Number(values.rounds);
 
-const dir = mkdtempSync(path.join(os.tmpdir(), 'orch-bench-sessions-'));
+const dir = benchRepo('orch-bench-sessions-');
 try {
-  const git = (...a: string[]): void => void spawnSync('git', ['-c', 'user.name=b', '-c', 'user.email=b@b', ...a], { cwd: dir });
-  git('init', '-q', '-b', 'main');
-  writeFileSync(path.join(dir, 'README.md'), '# bench\n');
-  git('add', '-A');
-  git('commit', '-qm', 'init');
   const { deps, store, repo } = await openGitDeps(dir);
   for (let i = 0; i < S; i++) await startSession(deps, { epicId: 'bench', resume: false, concurrent: true });
   const forEachRef = (): void => {
