@@ -29,10 +29,20 @@ interface Slot {
 }
 
 interface Job {
+  /** The stdin line that hands the job to a process. */
+  request: string;
   log: string;
   sessions: string[];
+  /** The process said it took the job (until then, a process that ends never started it). */
+  taken: boolean;
+  /** Processes that ended before taking it: it goes to another, a few times. */
+  untaken: number;
+  slot: Slot;
   end(e: JobEnd): void;
 }
+
+/** A job no process took after this many tries (each process ended first) ends as that process did. */
+const MAX_UNTAKEN = 3;
 
 /**
  * Long-lived `orch convoy worker --serve` processes, each in its own process group, each working
@@ -57,19 +67,30 @@ export class WorkerPool {
    * worktree first when `where.prepare` says how; its stderr goes to `log`.
    */
   run(job: WorkerJob, where: { cwd: string; prepare?: ConvoyPlace }, log: string): PooledJob {
-    const slot = this.idle.pop() ?? this.spawn();
     let end: (e: JobEnd) => void = () => undefined;
     const ended = new Promise<JobEnd>((resolve) => (end = resolve));
-    const mine: Job = { log, sessions: [], end };
-    slot.job = mine;
-    hold(slot.child, true);
-    slot.child.stdin?.write(`${JSON.stringify({ ...where, job })}\n`);
+    const mine: Job = { request: `${JSON.stringify({ ...where, job })}\n`, log, sessions: [], taken: false, untaken: 0, slot: this.idle.pop() ?? this.spawn(), end };
+    this.give(mine.slot, mine);
     const stop = async (): Promise<void> => {
+      const slot = mine.slot;
       if (slot.job !== mine) return;
       slot.retired = true; // it must not take another job after this one
       await stopGroup(slot.pid, 2000, ['SIGTERM', 'SIGKILL']);
     };
-    return { pid: slot.pid, ended, stop };
+    return {
+      get pid() {
+        return mine.slot.pid;
+      },
+      ended,
+      stop,
+    };
+  }
+
+  private give(slot: Slot, job: Job): void {
+    job.slot = slot;
+    slot.job = job;
+    hold(slot.child, true);
+    slot.child.stdin?.write(job.request);
   }
 
   /** Idle processes end (their stdin closes); busy ones are the engine's to stop. */
@@ -99,6 +120,9 @@ export class WorkerPool {
       if (i >= 0) this.idle.splice(i, 1);
       const job = slot.job;
       slot.job = null;
+      // A process that ended between jobs (a signal during its last one ends it after that job)
+      // never took this one: another process does, unless the engine stopped it.
+      if (job && !job.taken && !slot.retired && ++job.untaken < MAX_UNTAKEN) return this.give(this.idle.pop() ?? this.spawn(), job);
       job?.end({ code, signal, report: null, lastSession: job.sessions.at(-1) ?? null });
     });
     return slot;
@@ -108,6 +132,7 @@ export class WorkerPool {
     const job = slot.job;
     const parsed = parseWorkerLine(line);
     if (!job || !parsed) return;
+    if ('taken' in parsed) return void (job.taken = true);
     if ('session' in parsed) return void job.sessions.push(parsed.session);
     slot.job = null;
     if (!slot.retired && this.live.has(slot)) {

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { WORKER_EXIT_PREFIX, WORKER_SESSION_PREFIX } from '../../../adapters/convoy/worker-protocol.ts';
+import { WORKER_EXIT_PREFIX, WORKER_SESSION_PREFIX, WORKER_TAKEN_PREFIX } from '../../../adapters/convoy/worker-protocol.ts';
 import { workIssue } from '../../../adapters/convoy/work-issue.ts';
 import { ORCH_VERSION } from '../../../adapters/orch-version.ts';
 import { openGitDeps } from '../../../adapters/open.ts';
@@ -77,9 +77,12 @@ export async function run(o: Opts): Promise<number> {
   }
   let main: RepoInfo | null = null; // the repository this pool serves (the process starts in it)
   for await (const line of lines) {
+    if (terminating) break; // a job handed over as the signal came is not taken: the pool gives it to another process
     if (!line.trim()) continue;
     const { cwd, job: raw, prepare } = JSON.parse(line) as { cwd: string; job: unknown; prepare?: ConvoyPlace };
     const job = parseWorkerJob(JSON.stringify(raw), 'the worker job on stdin');
+    // Taken: from here this process owns the job (before this line, the pool may give it to another).
+    process.stdout.write(`${WORKER_TAKEN_PREFIX}${job.jobId}\n`);
     current = new AbortController();
     let worktree: RepoInfo | undefined;
     try {
