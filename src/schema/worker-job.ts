@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseJsonDocument } from './versioned.ts';
+import { parseJsonDocument, parseVersioned } from './versioned.ts';
 
 export const WORKER_JOB_SCHEMA_VERSION = 1;
 
@@ -40,3 +40,5 @@ export const WorkerJob = z.object({
 export type WorkerJob = z.infer<typeof WorkerJob>;
 
 export const parseWorkerJob = (text: string, what = 'worker job'): WorkerJob => parseJsonDocument(WorkerJob, WORKER_JOB_SCHEMA_VERSION, text, what);
+/** The same for a job already parsed from JSON (a line of `--serve`, a queue message). */
+export const toWorkerJob = (raw: unknown, what = 'worker job'): WorkerJob => parseVersioned(WorkerJob, WORKER_JOB_SCHEMA_VERSION, raw, what);

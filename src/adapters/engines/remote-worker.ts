@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import { OrchError } from '../../core/errors.ts';
-import { parseWorkerJob, type WorkerJob } from '../../schema/worker-job.ts';
+import { toWorkerJob, type WorkerJob } from '../../schema/worker-job.ts';
 import { fenceSession } from '../convoy/fence.ts';
 import { ORCH_BIN, WORKER_SESSION_PREFIX, parseWorkerLines } from '../convoy/worker-protocol.ts';
 import { progressFile } from '../convoy/worktrees.ts';
@@ -62,7 +62,7 @@ export async function startRemoteWorker(o: RemoteWorkerOptions): Promise<{ close
   let closing = false;
 
   const processor = async (bjob: Job<QueuedJob, QueuedResult>, token?: string): Promise<QueuedResult> => {
-    const job = parseWorkerJob(JSON.stringify(bjob.data.job), `job ${bjob.id}`);
+    const job = toWorkerJob(bjob.data.job, `job ${bjob.id}`);
     if (job.orchVersion !== ORCH_VERSION) throw new Error(`job made by orch ${job.orchVersion}; this worker runs orch ${ORCH_VERSION}`);
     if (await redis.get(cancelKey(o.queue, bjob.id!))) throw new UnrecoverableError('cancelled by the dispatcher');
     if (bjob.stalledCounter > bjob.data.limits.maxRestarts) throw new UnrecoverableError(`its worker was lost ${bjob.stalledCounter} times; restart cap ${bjob.data.limits.maxRestarts} reached`);

@@ -85,28 +85,26 @@ export class TaskFileTracker implements Tracker {
   private async flush(): Promise<void> {
     const batch = this.pending;
     this.pending = [];
-    type Change = (typeof batch)[number] & { target?: string };
-    const applied: Change[] = [];
+    const applied: { change: (typeof batch)[number]; target: string }[] = [];
     try {
       let doc = await this.load(true);
-      for (const change of batch as Change[]) {
+      for (const change of batch) {
         try {
-          change.target = change.fn(doc);
-          applied.push(change);
+          applied.push({ change, target: change.fn(doc) });
         } catch (e) {
           change.reject(e);
           // It may have changed the document before failing: start again from the file, without it.
           doc = await this.load(true);
-          for (const ok of applied) ok.fn(doc);
+          for (const a of applied) a.change.fn(doc);
         }
       }
       if (applied.length === 0) return;
       await writeFileAtomic(this.file, doc.render());
       const tasks = (await this.load(false)).tasks;
-      for (const a of applied) {
-        const t = tasks.find((x) => x.id === a.target);
-        if (t === undefined) a.reject(new OrchError('corrupt', `task ${a.target} vanished from ${this.file} after writing it`));
-        else a.resolve(structuredClone(t));
+      for (const { change, target } of applied) {
+        const t = tasks.find((x) => x.id === target);
+        if (t === undefined) change.reject(new OrchError('corrupt', `task ${target} vanished from ${this.file} after writing it`));
+        else change.resolve(structuredClone(t));
       }
     } catch (e) {
       for (const b of batch) b.reject(e); // a settled promise ignores this

@@ -11,7 +11,7 @@ import { errorLine, OrchError } from '../../../core/errors.ts';
 import type { WorkerExit } from '../../../core/convoy/runner.ts';
 import { ensureIssueWorktree, type ConvoyPlace } from '../../../adapters/convoy/worktrees.ts';
 import { linkedWorktree, openRepo, type RepoInfo } from '../../../adapters/git/repo.ts';
-import { parseWorkerJob, type WorkerJob } from '../../../schema/worker-job.ts';
+import { parseWorkerJob, toWorkerJob, type WorkerJob } from '../../../schema/worker-job.ts';
 import type { CommonOptions } from '../../io.ts';
 
 interface Opts extends CommonOptions {
@@ -25,12 +25,14 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** Work one job in `cwd` (the issue's worktree); its sessions and its exit report go to stdout. */
-async function workJob(job: WorkerJob, cwd: string, stop: AbortSignal, worktree?: RepoInfo): Promise<void> {
+const report = (exit: Omit<WorkerExit, 'code'>): void => void process.stdout.write(`${WORKER_EXIT_PREFIX}${JSON.stringify(exit)}\n`);
+
+/** Work one job in `cwd` (the issue's worktree); its sessions go to stdout as they start. */
+async function workJob(job: WorkerJob, cwd: string, stop: AbortSignal, worktree?: RepoInfo): Promise<Omit<WorkerExit, 'code'>> {
   if (job.orchVersion !== ORCH_VERSION) throw new OrchError('usage', `this job was made by orch ${job.orchVersion}; this worker is orch ${ORCH_VERSION}`);
   const { deps, repo } = await openGitDeps(cwd, worktree ? { repo: worktree } : {});
   const store = new GitConvoyStore(repo, deps.clock, deps.ids);
-  const exit = await workIssue({
+  return workIssue({
     deps,
     repo,
     job,
@@ -41,7 +43,12 @@ async function workJob(job: WorkerJob, cwd: string, stop: AbortSignal, worktree?
       if (job.remote === null) await appendConvoy(store, job.epicId, job.convoyId, [{ type: CONVOY_EVENT.session, issueId: job.issue.id, workerId: job.workerId, orchSessionId: sessionId }]);
     },
   });
-  process.stdout.write(`${WORKER_EXIT_PREFIX}${JSON.stringify(exit)}\n`);
+}
+
+/** Make the issue's worktree (a pooled worker's job says how) and open it; throws with git's reason. */
+async function prepareWorktree(main: RepoInfo, convoy: ConvoyPlace, job: WorkerJob, cwd: string): Promise<RepoInfo | undefined> {
+  await ensureIssueWorktree(main, convoy, job.issue.id);
+  return (await linkedWorktree(main, cwd)) ?? undefined;
 }
 
 /**
@@ -72,7 +79,7 @@ export async function run(o: Opts): Promise<number> {
   if (!lines) {
     const job = parseWorkerJob(await readStdin(), 'the worker job on stdin');
     current = new AbortController();
-    await workJob(job, path.resolve(o.cwd ?? process.cwd()), current.signal);
+    report(await workJob(job, path.resolve(o.cwd ?? process.cwd()), current.signal));
     return 0;
   }
   let main: RepoInfo | null = null; // the repository this pool serves (the process starts in it)
@@ -80,25 +87,18 @@ export async function run(o: Opts): Promise<number> {
     if (terminating) break; // a job handed over as the signal came is not taken: the pool gives it to another process
     if (!line.trim()) continue;
     const { cwd, job: raw, prepare } = JSON.parse(line) as { cwd: string; job: unknown; prepare?: ConvoyPlace };
-    const job = parseWorkerJob(JSON.stringify(raw), 'the worker job on stdin');
+    const job = toWorkerJob(raw, 'the worker job on stdin');
     // Taken: from here this process owns the job (before this line, the pool may give it to another).
     process.stdout.write(`${WORKER_TAKEN_PREFIX}${job.jobId}\n`);
     current = new AbortController();
     let worktree: RepoInfo | undefined;
+    let exit: Omit<WorkerExit, 'code'> | null = null;
     try {
-      if (prepare) {
-        main ??= await openRepo(process.cwd());
-        await ensureIssueWorktree(main, prepare, job.issue.id);
-        worktree = (await linkedWorktree(main, cwd)) ?? undefined;
-      }
+      if (prepare) worktree = await prepareWorktree((main ??= await openRepo(process.cwd())), prepare, job, cwd);
     } catch (e) {
-      const exit: Omit<WorkerExit, 'code'> = { done: false, costUsd: null, summary: `its worktree could not be prepared: ${errorLine(e)}`, discovered: [] };
-      process.stdout.write(`${WORKER_EXIT_PREFIX}${JSON.stringify(exit)}\n`);
-      current = null;
-      if (terminating) break;
-      continue;
+      exit = { done: false, costUsd: null, summary: `its worktree could not be prepared: ${errorLine(e)}`, discovered: [] };
     }
-    await workJob(job, cwd, current.signal, worktree);
+    report(exit ?? (await workJob(job, cwd, current.signal, worktree)));
     current = null;
     if (terminating) break;
   }
