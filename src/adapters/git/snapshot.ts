@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { GitState } from '../../schema/checkpoint.ts';
 import { git, gitText } from './git.ts';
+import { readIndexPaths } from './index-file.ts';
 import { commitTree } from './objects.ts';
 import type { RepoInfo } from './repo.ts';
 import { DEFAULT_SECRET_PATTERNS, secretMatcher, secretPathspecs } from './secrets.ts';
@@ -132,6 +133,13 @@ export function parseStatus(out: string, hasHead: boolean): WorkStatus {
 
 const literal = (f: string): string => `:(literal)${f}`;
 
+/** The index's paths that name secrets (`git ls-files -c -- <secret pathspecs>`). */
+async function trackedSecretPaths(repo: RepoInfo, index: string, patterns: readonly string[], isSecret: (f: string) => boolean, env: Record<string, string>): Promise<string[]> {
+  const paths = readIndexPaths(index, repo.objectFormat);
+  if (paths) return paths.filter(isSecret);
+  return (await gitText(repo.top, ['ls-files', '-z', '-c', '--', ...secretPathspecs(patterns)], { env })).split('\0').filter(Boolean);
+}
+
 /**
  * Snapshot the working files (tracked + untracked, not ignored, secrets left out) into a tree.
  * The user's own index is never written. One `git status` on orch's private index says what to
@@ -144,18 +152,18 @@ export async function takeSnapshot(repo: RepoInfo, secretPatterns: readonly stri
   try {
     const env = { GIT_INDEX_FILE: held.index };
     const isSecret = secretMatcher(secretPatterns);
-    const [{ head, branch }, statusOut, trackedSecretsOut] = await Promise.all([
+    const [{ head, branch }, statusOut, trackedSecrets] = await Promise.all([
       readHead(repo),
       // Optional locks on: status may write the refreshed stat cache and its untracked cache back to orch's index.
       gitText(repo.top, ['-c', 'core.untrackedCache=true', 'status', '--porcelain=v2', '-z', '--untracked-files=all', '--no-renames', '--ignore-submodules=dirty'], {
         env: { ...env, GIT_OPTIONAL_LOCKS: '1' },
       }),
-      // Only a copy of the user's index can hold secrets: snapshots never add one.
-      held.fresh ? gitText(repo.top, ['ls-files', '-z', '-c', '--', ...secretPathspecs(secretPatterns)], { env }) : Promise.resolve(''),
+      // Only a copy of the user's index can hold secrets: snapshots never add one. Its paths are read
+      // from the file; git lists them when the file does not answer alone.
+      held.fresh ? trackedSecretPaths(repo, held.index, secretPatterns, isSecret, env) : Promise.resolve([]),
     ]);
     const status = parseStatus(statusOut, head !== null);
     // Secrets tracked in the index orch started from are dropped; untracked ones are never added.
-    const trackedSecrets = trackedSecretsOut.split('\0').filter(Boolean);
     const excluded = [...new Set([...trackedSecrets, ...status.toUpdate.filter(isSecret)])].sort();
     const toUpdate = status.toUpdate.filter((f) => !isSecret(f));
     if (toUpdate.length > 0) await git(repo.top, ['update-index', '--add', '--remove', '-z', '--stdin'], { env, input: toUpdate.join('\0') + '\0' });
