@@ -6,7 +6,8 @@ import { compareGateRuns } from '../../core/gates/compare.ts';
 import type { Convoy } from '../../schema/convoy.ts';
 import type { GateRun } from '../../schema/gate-run.ts';
 import { git, gitText } from '../git/git.ts';
-import { branchExists } from '../git/objects.ts';
+import { branchExists, readBranch } from '../git/objects.ts';
+import { addWorktreeOnNewBranch } from '../git/worktree-add.ts';
 import { readHead } from '../git/snapshot.ts';
 import { changedPaths } from '../git/tree-diff.ts';
 import { withPidLock } from '../process/pid-lock.ts';
@@ -33,8 +34,12 @@ export const worktreePath = (repo: RepoInfo, convoy: ConvoyPlace, name: string):
 async function ensureWorktree(repo: RepoInfo, dir: string, branch: string, from: string): Promise<string> {
   if (existsSync(path.join(dir, '.git'))) return dir;
   mkdirSync(path.dirname(dir), { recursive: true });
-  const args = (await branchExists(repo, branch)) ? ['worktree', 'add', '-q', dir, branch] : ['worktree', 'add', '-q', '-b', branch, dir, from];
-  await git(repo.top, args);
+  if (await branchExists(repo, branch)) {
+    await git(repo.top, ['worktree', 'add', '-q', dir, branch]);
+    return dir;
+  }
+  const start = await readBranch(repo, from);
+  if (!start || !(await addWorktreeOnNewBranch(repo, dir, branch, start))) await git(repo.top, ['worktree', 'add', '-q', '-b', branch, dir, start ?? from]);
   return dir;
 }
 

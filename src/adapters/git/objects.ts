@@ -157,8 +157,9 @@ const REF_LOCK_TIMEOUT_MS = 2000; // as core.filesRefLockTimeout above
  * one (a packed-only or deleted ref to update, a ref with a reflog, a reftable repository, a
  * directory in the way): git's update-ref does those.
  */
-async function casLooseRef(repo: RepoInfo, ref: string, next: string, expected: string | null): Promise<boolean | null> {
-  if (!ref.startsWith('refs/orchestration/') || ref.includes('..')) return null;
+async function casLooseRef(repo: RepoInfo, ref: string, next: string, expected: string | null, newBranch = false): Promise<boolean | null> {
+  const branchToCreate = newBranch && expected === null && ref.startsWith('refs/heads/');
+  if (!(ref.startsWith('refs/orchestration/') || branchToCreate) || ref.includes('..')) return null;
   const file = path.join(repo.commonDir, ref);
   if (await exists(path.join(repo.commonDir, 'logs', ref))) return null;
   if (expected === null) {
@@ -201,6 +202,26 @@ async function casLooseRef(repo: RepoInfo, ref: string, next: string, expected: 
   }
 }
 
+/**
+ * Create a new ref — a branch too — the way `casRef` writes orch's refs: true when made, false when
+ * it exists, null when the case is not plain (git must do it). A new branch gets no reflog entry.
+ */
+export const createLooseRef = (repo: RepoInfo, ref: string, sha: string): Promise<boolean | null> => casLooseRef(repo, ref, sha, null, true);
+
+/** Remove a loose ref that `createLooseRef` made, under its lock, if it still holds `sha`. */
+export async function deleteLooseRef(repo: RepoInfo, ref: string, sha: string): Promise<void> {
+  const file = path.join(repo.commonDir, ref);
+  const lock = `${file}.lock`;
+  const fh = await open(lock, 'wx').catch(() => null);
+  if (!fh) return;
+  try {
+    if ((await readFile(file, 'utf8').catch(() => '')).trim() === sha) await unlink(file);
+  } finally {
+    await fh.close();
+    await unlink(lock).catch(() => undefined);
+  }
+}
+
 /** A ref's entry in packed-refs, or null. */
 async function packedRef(repo: RepoInfo, ref: string): Promise<string | null> {
   const packed = await readFile(path.join(repo.commonDir, 'packed-refs'), 'utf8').catch(() => '');
@@ -239,7 +260,7 @@ async function readLooseRef(repo: RepoInfo, ref: string): Promise<string | null>
  * the convoy's per-issue worktree and merge steps cost no git process for it. A symbolic or
  * unreadable ref, or a reftable repository, asks git. null: no such branch.
  */
-async function readBranch(repo: RepoInfo, branch: string): Promise<string | null> {
+export async function readBranch(repo: RepoInfo, branch: string): Promise<string | null> {
   const ref = `refs/heads/${branch}`;
   if (!ref.includes('..') && !(await exists(path.join(repo.commonDir, 'reftable')))) {
     const loose = await readFile(path.join(repo.commonDir, ref), 'utf8').then((t) => t.trim(), () => null);
