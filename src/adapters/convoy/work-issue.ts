@@ -7,7 +7,9 @@ import { OrchError } from '../../core/errors.ts';
 import { DEFAULT_CHECKPOINT_POLICY } from '../../core/policy.ts';
 import { DEFAULT_ALLOWED_TOOLS } from '../../core/run/prompt.ts';
 import { runEpic } from '../../core/run/run-epic.ts';
+import type { GitState } from '../../schema/checkpoint.ts';
 import type { WorkerJob } from '../../schema/worker-job.ts';
+import { commitSnapshot } from '../git/commit-snapshot.ts';
 import { git } from '../git/git.ts';
 import type { RepoInfo } from '../git/repo.ts';
 import { DEFAULT_SECRET_PATTERNS, secretPathspecs } from '../git/secrets.ts';
@@ -30,7 +32,11 @@ export async function workIssue(o: { deps: CoreDeps; repo: RepoInfo; job: Worker
     writeFileSync(progress, JSON.stringify({ pid: process.pid, issueId: job.issue.id, at: new Date().toISOString(), ...(finished ? { finished } : {}) }));
   };
   beat();
-  const report = await runEpic(runPorts({ deps, repo, agent, env: process.env, epicId: job.epicId, stop: o.stop, gates: true, onProgress: () => beat() }), {
+  // The last snapshot of the work tree: the worker's commit is made from it when it can be.
+  let lastSnapshot: GitState | null = null;
+  const workspace = deps.workspace;
+  const tracked: CoreDeps = workspace ? { ...deps, workspace: { snapshot: async () => (lastSnapshot = await workspace.snapshot()) } } : deps;
+  const report = await runEpic(runPorts({ deps: tracked, repo, agent, env: process.env, epicId: job.epicId, stop: o.stop, gates: true, onProgress: () => beat() }), {
     epicId: job.epicId,
     task: workerTask(convoy, job.issue, job.sentBack),
     maxSessions: convoy.sessionsPerAttempt,
@@ -45,9 +51,12 @@ export async function workIssue(o: { deps: CoreDeps; repo: RepoInfo; job: Worker
   const done = report.stopReason === 'done';
   // The worker's branch carries its work: commit what the agent left uncommitted (never secrets).
   if (done) {
-    const excludes = secretPathspecs(DEFAULT_SECRET_PATTERNS).map((p) => p.replace(':(glob)', ':(glob,exclude)'));
-    await git(repo.top, ['add', '-A', '--', '.', ...excludes]);
-    await git(repo.top, ['commit', '-q', '-m', `${job.issue.id}: ${job.issue.title} (orch convoy ${job.convoyId})`], { allowFail: true });
+    const message = `${job.issue.id}: ${job.issue.title} (orch convoy ${job.convoyId})`;
+    if (!lastSnapshot || (await commitSnapshot(repo, lastSnapshot, message, deps.clock.now())) === null) {
+      const excludes = secretPathspecs(DEFAULT_SECRET_PATTERNS).map((p) => p.replace(':(glob)', ':(glob,exclude)'));
+      await git(repo.top, ['add', '-A', '--', '.', ...excludes]);
+      await git(repo.top, ['commit', '-q', '-m', message], { allowFail: true });
+    }
   }
   beat(true);
   const costs = report.sessions.map((s) => s.costUsd);

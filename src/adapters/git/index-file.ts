@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
 import type { RepoInfo } from './repo.ts';
 
+interface ParsedIndex {
+  paths: string[];
+  /** The cache tree's root: the tree the index holds, when git has recorded it and nothing changed since. */
+  rootTree: string | null;
+}
+
 /**
  * The paths a git index holds (what `git ls-files -c` lists), read from the file itself: one git
  * process fewer per snapshot of a fresh worktree. Versions 2, 3 and 4 (prefix-compressed names).
@@ -15,6 +21,15 @@ export function readIndexPaths(file: string, format: RepoInfo['objectFormat']): 
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'ENOENT' ? [] : null;
   }
+  return parseIndex(buf, format)?.paths ?? null;
+}
+
+/** The tree an index's content equals, from its cache-tree extension (null: not recorded or not plain). */
+export function indexRootTree(buf: Buffer, format: RepoInfo['objectFormat']): string | null {
+  return parseIndex(buf, format)?.rootTree ?? null;
+}
+
+function parseIndex(buf: Buffer, format: RepoInfo['objectFormat']): ParsedIndex | null {
   const oidLen = format === 'sha256' ? 32 : 20;
   if (buf.length < 12 + oidLen || buf.toString('latin1', 0, 4) !== 'DIRC') return null;
   const version = buf.readUInt32BE(4);
@@ -53,12 +68,24 @@ export function readIndexPaths(file: string, format: RepoInfo['objectFormat']): 
     paths.push(name.toString('utf8'));
   }
   // Extensions: a split index keeps its entries in another file, a sparse one has directories.
+  let rootTree: string | null = null;
   while (at + 8 <= end) {
     const sig = buf.toString('latin1', at, at + 4);
+    const size = buf.readUInt32BE(at + 4);
     if (sig === 'link' || sig === 'sdir') return null;
-    at += 8 + buf.readUInt32BE(at + 4);
+    if (sig === 'TREE') rootTree = cacheTreeRoot(buf.subarray(at + 8, at + 8 + size), oidLen);
+    at += 8 + size;
   }
   if (at !== end) return null;
   // Unmerged paths appear once per stage, next to each other.
-  return paths.filter((p, i) => p !== paths[i - 1]);
+  return { paths: paths.filter((p, i) => p !== paths[i - 1]), rootTree };
+}
+
+/** The root entry of a cache-tree extension: "" NUL "<entries> <subtrees>" LF, then the tree id unless invalid (-1). */
+function cacheTreeRoot(ext: Buffer, oidLen: number): string | null {
+  const lf = ext.indexOf(10);
+  if (ext[0] !== 0 || lf < 0) return null;
+  const entries = Number(ext.toString('latin1', 1, lf).split(' ')[0]);
+  if (!Number.isInteger(entries) || entries < 0 || lf + 1 + oidLen > ext.length) return null;
+  return ext.toString('hex', lf + 1, lf + 1 + oidLen);
 }

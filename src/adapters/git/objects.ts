@@ -120,6 +120,9 @@ export async function writeObjects(repo: RepoInfo, spec: TreeSpec, commit?: Comm
   return { tree: built.root, commit: id };
 }
 
+/** Write a commit object from its raw text (durable before any ref may point at it). */
+export const writeCommit = (repo: RepoInfo, text: string): Promise<string> => writeLoose(repo, 'commit', Buffer.from(text, 'utf8'));
+
 /** A commit's tree id, from the commit object through the object reader (null when it cannot be read). */
 export async function commitTree(repo: RepoInfo, commit: string): Promise<string | null> {
   const [raw] = await readBlobs(repo, [commit]).catch(() => [null]);

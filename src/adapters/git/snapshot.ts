@@ -88,6 +88,18 @@ async function acquirePrivateIndex(repo: RepoInfo, secretPatterns: readonly stri
   return { index, fresh, markClean: () => (fresh ? writeFile(patternsFile, patterns) : Promise.resolve()), release: () => rm(lock, { force: true }) };
 }
 
+/** The private index's bytes, read under orch's snapshot lock; null when another snapshot holds it or there is none. */
+export async function readPrivateIndex(repo: RepoInfo): Promise<Buffer | null> {
+  const dir = path.join(repo.gitDir, 'orch');
+  const lock = path.join(dir, 'snapshot.lock');
+  if (!(await writeFile(lock, String(process.pid), { flag: 'wx' }).then(() => true, () => false))) return null;
+  try {
+    return await readFile(path.join(dir, 'snapshot-index')).catch(() => null);
+  } finally {
+    await rm(lock, { force: true });
+  }
+}
+
 async function throwAwayIndex(repo: RepoInfo): Promise<HeldIndex> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'orch-snap-'));
   const index = path.join(dir, 'index');

@@ -2,29 +2,8 @@ import { existsSync, mkdirSync, readdirSync, realpathSync, rmSync, statSync, wri
 import path from 'node:path';
 import { git } from './git.ts';
 import { createLooseRef, deleteLooseRef } from './objects.ts';
+import { plainRepository } from './plain.ts';
 import type { RepoInfo } from './repo.ts';
-
-/**
- * Settings under which `git worktree add` does more than make the worktree: a post-checkout hook
- * (from core.hooksPath or the default hooks directory), per-worktree config or sparse-checkout
- * patterns it copies. Asked once per process and repository.
- */
-const plainness = new Map<string, Promise<boolean>>();
-function plainRepository(repo: RepoInfo): Promise<boolean> {
-  let known = plainness.get(repo.commonDir);
-  if (!known) {
-    known = git(repo.top, ['config', '--get-regexp', '^(core\\.hookspath|core\\.sparsecheckout|extensions\\.worktreeconfig)$'], { allowFail: true }).then(
-      (res) =>
-        res.code === 1 &&
-        !existsSync(path.join(repo.commonDir, 'hooks', 'post-checkout')) &&
-        !existsSync(path.join(repo.commonDir, 'info', 'sparse-checkout')) &&
-        !existsSync(path.join(repo.commonDir, 'config.worktree')) &&
-        !existsSync(path.join(repo.commonDir, 'reftable')),
-    );
-    plainness.set(repo.commonDir, known);
-  }
-  return known;
-}
 
 const PLAIN_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
@@ -34,8 +13,8 @@ const PLAIN_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
  * worktree's `.git` file — leaving git only the checkout (`reset --hard`, the command worktree add
  * itself runs): one git process instead of four (worktree add starts branch, symbolic-ref and reset).
  * The branch has no reflog entry for its creation (git starts its reflog at the first commit on it).
- * false, with nothing left behind, when the case is not plain — a hook or per-worktree settings
- * git would apply, a name git would rewrite, the branch or directory already there — and git must do it.
+ * false, with nothing left behind, when the case is not plain — a hook or settings git would apply
+ * (`plainRepository`), a name git would rewrite, the branch or directory already there — and git must do it.
  */
 export async function addWorktreeOnNewBranch(repo: RepoInfo, dir: string, branch: string, commit: string): Promise<boolean> {
   const name = path.basename(dir);
