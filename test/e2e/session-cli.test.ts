@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { orch } from '../support/cli.ts';
-import { g, gitRepo, makeMessy, tempDir, userState, write } from '../support/repo.ts';
+import { conflictingBranches, g, gitRepo, makeMessy, tempDir, userState, write } from '../support/repo.ts';
 
 /** Every command of the session cycle, as a user runs them. */
 function cycle(cwd: string): string[] {
@@ -56,12 +56,7 @@ describe('orch session: the user’s repository is never touched', () => {
 
   it('in the middle of a rebase', () => {
     const dir = gitRepo({ 'f.txt': 'base\n' });
-    g(dir, 'checkout', '-q', '-b', 'topic');
-    write(dir, { 'f.txt': 'topic\n' });
-    g(dir, 'commit', '-qam', 'topic');
-    g(dir, 'checkout', '-q', 'main');
-    write(dir, { 'f.txt': 'main\n' });
-    g(dir, 'commit', '-qam', 'main');
+    conflictingBranches(dir, 'f.txt', 'topic');
     g(dir, 'checkout', '-q', 'topic');
     expect(() => g(dir, 'rebase', 'main')).toThrow();
     expectUntouched(dir, cycle);

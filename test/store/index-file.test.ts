@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readIndexPaths } from '../../src/adapters/git/index-file.ts';
-import { g, gitRepo, tempDir, write } from '../support/repo.ts';
+import { conflictingBranches, g, gitRepo, tempDir, write } from '../support/repo.ts';
 
 const lsFiles = (dir: string): string[] => [...new Set(g(dir, 'ls-files', '-z', '-c').split('\0').filter(Boolean))];
 const index = (dir: string): string => path.join(dir, '.git', 'index');
@@ -33,12 +33,7 @@ describe('readIndexPaths (the paths git ls-files -c lists, read from the index f
 
   it('lists an unmerged path once (git keeps one entry per stage)', () => {
     const dir = gitRepo({ 'f.txt': 'base\n', 'g.txt': 'g\n' });
-    g(dir, 'checkout', '-q', '-b', 'other');
-    write(dir, { 'f.txt': 'other\n' });
-    g(dir, 'commit', '-qam', 'other');
-    g(dir, 'checkout', '-q', 'main');
-    write(dir, { 'f.txt': 'main\n' });
-    g(dir, 'commit', '-qam', 'main');
+    conflictingBranches(dir, 'f.txt', 'other');
     expect(() => g(dir, 'merge', '-q', 'other')).toThrow();
     expect(g(dir, 'ls-files', '-s').split('\n').filter((l) => l.endsWith('\tf.txt'))).toHaveLength(3);
     expect(readIndexPaths(index(dir), 'sha1')).toEqual(['f.txt', 'g.txt']);

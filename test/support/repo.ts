@@ -43,6 +43,16 @@ export function write(dir: string, files: Record<string, string>): void {
   }
 }
 
+/** `branch` and main each change `file` differently from the base (main checked out after): merging or rebasing conflicts. */
+export function conflictingBranches(dir: string, file: string, branch: string): void {
+  g(dir, 'checkout', '-q', '-b', branch);
+  write(dir, { [file]: `${branch}\n` });
+  g(dir, 'commit', '-qam', branch);
+  g(dir, 'checkout', '-q', 'main');
+  write(dir, { [file]: 'main\n' });
+  g(dir, 'commit', '-qam', 'main');
+}
+
 /** Staged, unstaged and untracked changes, plus an ignored file and a secret. */
 export function makeMessy(dir: string): void {
   write(dir, { '.gitignore': 'ignored.log\n' });
