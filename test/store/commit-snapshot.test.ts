@@ -87,7 +87,16 @@ describe('commitSnapshot (the worker commits its work tree from the last snapsho
     expect(await commitSnapshot(locked.repo, s2, 'm', new Date())).toBeNull();
     unlinkSync(path.join(locked.repo.gitDir, 'index.lock'));
 
-    for (const w of [secret, moved, hooked, locked]) {
+    // The branch is packed (no loose ref file to lock): git's update-ref would handle it.
+    const packed = await worktree();
+    put(packed.dir, { 'a.txt': 'x\n' });
+    const s3 = await takeSnapshot(packed.repo);
+    g(packed.main, 'pack-refs', '--all');
+    expect(existsSync(path.join(packed.main, '.git', 'refs', 'heads', 'orch', 'cv', 'T1'))).toBe(false);
+    expect(await commitSnapshot(packed.repo, s3, 'm', new Date())).toBeNull();
+    expect(g(packed.main, 'rev-parse', 'orch/cv/T1').trim()).toBe(packed.head);
+
+    for (const w of [secret, moved, hooked, locked, packed]) {
       expect(g(w.main, 'reflog', '--format=%gs', 'orch/cv/T1').split('\n').filter((l) => l.startsWith('commit: m'))).toEqual([]);
       expect(existsSync(path.join(w.main, '.git', 'refs', 'heads', 'orch', 'cv', 'T1.lock'))).toBe(false);
     }

@@ -26,12 +26,13 @@ function tzOffset(when: Date): string {
   return `${m < 0 ? '-' : '+'}${String(Math.floor(a / 60)).padStart(2, '0')}${String(a % 60).padStart(2, '0')}`;
 }
 
-/** Take `<file>.lock` as git does (O_EXCL); null when someone holds it. */
+/** Take `<file>.lock` as git does (O_EXCL); null when someone holds it or its directory is not there (a packed branch). */
 function lockFile(file: string): number | null {
   try {
     return openSync(`${file}.lock`, 'wx', 0o666);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return null;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || code === 'ENOENT' || code === 'ENOTDIR') return null;
     throw e;
   }
 }
