@@ -1,12 +1,12 @@
-import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { openRepo } from '../../src/adapters/git/repo.ts';
 import { DEFAULT_SECRET_PATTERNS, secretPathspecs } from '../../src/adapters/git/secrets.ts';
 import { parseStatus, takeSnapshot } from '../../src/adapters/git/snapshot.ts';
-import { g, gitRepo } from '../support/repo.ts';
+import { g, gitRepo, tempDir } from '../support/repo.ts';
 
 const git = (dir: string, args: string[], env: NodeJS.ProcessEnv = {}, input?: string): string =>
   execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, ...env }, ...(input !== undefined ? { input } : {}) });
@@ -127,8 +127,28 @@ describe('takeSnapshot', () => {
     expect(await takeSnapshot(repo)).toMatchObject({ snapshotTree: headTree, changed: [] });
   });
 
+  it("a snapshot through a throw-away index removes the ones left by dead processes, never a live one's", async () => {
+    const dir = gitRepo({ 'a.txt': 'a\n' });
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid;
+    const live = spawn('sleep', ['30']);
+    onTestFinished(() => void live.kill());
+    const left = mkdtempSync(path.join(os.tmpdir(), `orch-snap-${dead}-`));
+    writeFileSync(path.join(left, 'index'), 'x');
+    const kept = mkdtempSync(path.join(os.tmpdir(), `orch-snap-${live.pid!}-`));
+    onTestFinished(() => rmSync(kept, { recursive: true, force: true }));
+    // Another snapshot holds the private index: this one works on a throw-away copy.
+    mkdirSync(path.join(dir, '.git', 'orch'), { recursive: true });
+    writeFileSync(path.join(dir, '.git', 'orch', 'snapshot.lock'), '1');
+    write(dir, { 'a.txt': 'a2\n' });
+    const snap = await takeSnapshot(await openRepo(dir));
+    expect(git(dir, ['ls-tree', '-r', '--name-only', snap.snapshotTree!]).trim()).toBe('a.txt');
+    expect(existsSync(left)).toBe(false);
+    expect(existsSync(kept)).toBe(true);
+    expect(readdirSync(os.tmpdir()).filter((n) => n.startsWith(`orch-snap-${process.pid}-`))).toEqual([]);
+  });
+
   it('works in a repository with no commits yet', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'orch-snap-empty-'));
+    const dir = tempDir();
     git(dir, ['init', '-q', '-b', 'main']);
     write(dir, { 'a.txt': 'a\n', '.env.local': 'S=1\n' });
     const snap = await takeSnapshot(await openRepo(dir));

@@ -1,7 +1,8 @@
-import { copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { GitState } from '../../schema/checkpoint.ts';
+import { pidAlive } from '../run-state.ts';
 import { git, gitText } from './git.ts';
 import { readIndexPaths } from './index-file.ts';
 import { commitTree } from './objects.ts';
@@ -100,8 +101,21 @@ export async function readPrivateIndex(repo: RepoInfo): Promise<Buffer | null> {
   }
 }
 
+const THROW_AWAY = 'orch-snap-';
+
+/** Throw-away index directories of processes that died holding them (a kill -9 mid-snapshot). */
+async function sweepThrowAways(): Promise<void> {
+  const names = await readdir(os.tmpdir()).catch(() => [] as string[]);
+  for (const name of names) {
+    const pid = name.startsWith(THROW_AWAY) ? Number(name.slice(THROW_AWAY.length).split('-')[0]) : NaN;
+    if (pid > 0 && pid !== process.pid && !pidAlive(pid)) await rm(path.join(os.tmpdir(), name), { recursive: true, force: true });
+  }
+}
+
 async function throwAwayIndex(repo: RepoInfo): Promise<HeldIndex> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'orch-snap-'));
+  await sweepThrowAways();
+  // Named after this process, so a later snapshot can tell it was left by a dead one.
+  const dir = await mkdtemp(path.join(os.tmpdir(), `${THROW_AWAY}${process.pid}-`));
   const index = path.join(dir, 'index');
   await copyFile(path.join(repo.gitDir, 'index'), index).catch((e: unknown) => {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e; // no index yet: start from an empty one

@@ -1,13 +1,14 @@
-import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { UsageRecord } from '../../core/cost/records.ts';
+import { tempDir } from '../../../test/support/repo.ts';
 import { readTranscriptFrom, scanTranscriptFrom } from './read.ts';
 
 const fixture = path.resolve('test/fixtures/transcripts/projects/-home-u-app/sess-a.jsonl');
-const tmp = (): string => mkdtempSync(path.join(tmpdir(), 'orch-transcripts-'));
+// Removed when the test ends (onTestFinished), unlike a bare mkdtemp.
+const tmp = (): string => tempDir('orch-transcripts-');
 
 const line = (id: string, out: number, pad = ''): string =>
   JSON.stringify({
