@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createRedactor } from './redact.ts';
+import { createRedactor, redactLine } from './redact.ts';
 
 // Fake credentials are assembled at run time so secret scanners do not flag this file.
 const j = (...parts: string[]): string => parts.join('');
@@ -121,5 +121,18 @@ describe('createRedactor', () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('redactLine: a JSON line stays JSON with its secrets redacted value by value; other lines are redacted as text', () => {
+    const r = createRedactor();
+    const key = 'sk-ant-api03-' + 'Zx9'.repeat(30) + 'AbC';
+    const json = JSON.stringify({ type: 'user', message: { content: [{ type: 'tool_result', content: `ran with "${key}"\n` }] }, apiKey: 'hunter2-hunter2' });
+    const out = redactLine(r, json);
+    expect(out).not.toContain(key);
+    expect(out).not.toContain('hunter2');
+    const parsed = JSON.parse(out) as { message: { content: { content: string }[] } };
+    expect(parsed.message.content[0]!.content).toMatch(/^ran with "\[REDACTED:anthropic-key\]"\n$/);
+    expect(redactLine(r, `warming up ${key}`)).toBe('warming up [REDACTED:anthropic-key]');
+    expect(redactLine(r, `{ not json ${key}`)).toBe('{ not json [REDACTED:anthropic-key]');
   });
 });

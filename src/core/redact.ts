@@ -125,3 +125,18 @@ export function createRedactor(opts: RedactorOptions = {}): Redactor {
 
   return { redact, redactDeep: <T>(value: T): T => deep(value, new WeakMap()) as T };
 }
+
+/**
+ * One line of an agent's output as it may be stored: a JSON line (Claude Code's stream-json) is
+ * parsed and redacted value by value, so it stays valid JSON; anything else is redacted as text.
+ */
+export function redactLine(redactor: Redactor, line: string): string {
+  if (line.trimStart().startsWith('{')) {
+    try {
+      return JSON.stringify(redactor.redactDeep(JSON.parse(line) as unknown));
+    } catch {
+      // not JSON after all: plain text below
+    }
+  }
+  return redactor.redact(line);
+}

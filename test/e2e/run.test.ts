@@ -160,6 +160,14 @@ describe('orch run with the real Claude Code against the model double', () => {
     expect(refs).not.toContain(key);
     expect(refs).toMatch(/REDACTED:anthropic/);
     expect(refs).toMatch(/warming up, not JSON/);
+    // The agent's own log (its stream-json, line by line) is redacted too, and its JSON lines stay JSON.
+    const logs = path.join(dir, '.git', 'orch', 'logs');
+    const log = readdirSync(logs).map((f) => readFileSync(path.join(logs, f), 'utf8')).join('');
+    expect(log).not.toContain(key);
+    expect(log).toMatch(/REDACTED:anthropic/);
+    const lines = log.split('\n').filter(Boolean);
+    expect(lines).toContain('warming up, not JSON');
+    expect(lines.filter((l) => l.startsWith('{')).map((l) => typeof JSON.parse(l))).toEqual(lines.slice(1).map(() => 'object'));
   });
 
   it('checkpoints while the agent runs carry the cost so far; the 80 % warning fires mid-session; the end checkpoint has the snapshot', async () => {

@@ -75,7 +75,7 @@ async function launchClaude(req: LaunchRequest, opts: ClaudeCodeOptions): Promis
     ...(req.onSpawn ? { onSpawn: req.onSpawn } : {}),
     onStdoutLine: (line) => {
       stall.touch();
-      log?.write(line + '\n');
+      log?.write((req.logLine ? req.logLine(line) : line) + '\n');
       const parsed = parseStreamJsonLine(line);
       for (const e of parsed.events) {
         if (e.type === 'init' && e.agentSessionId !== '') sessionId = e.agentSessionId;

@@ -48,7 +48,7 @@ export function createCommandAdapter(o: CommandAgentOptions): AgentAdapter {
         ...(req.onSpawn ? { onSpawn: req.onSpawn } : {}),
         onStdoutLine: (line) => {
           lastOutput = Date.now();
-          log?.write(line + '\n');
+          log?.write((req.logLine ? req.logLine(line) : line) + '\n');
           if (o.costField && line.trimStart().startsWith('{')) {
             try {
               const v = pick(JSON.parse(line), o.costField);

@@ -74,8 +74,10 @@ export interface LaunchRequest {
   model?: string;
   signal?: AbortSignal;
   onEvent?: (event: AgentEvent) => void;
-  /** Raw stdout kept here (per-session log). */
+  /** Stdout kept here (per-session log), each line through `logLine` first. */
   logFile?: string;
+  /** What a stdout line becomes in the log (orch passes its redactor): secrets never reach the file. */
+  logLine?: (line: string) => string;
   onSpawn?: (pid: number) => void;
 }
 

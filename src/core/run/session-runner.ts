@@ -2,6 +2,7 @@ import type { AgentEvent, AgentOutcome } from '../../adapters/agents/types.ts';
 import type { OrchestrationContext } from '../../schema/context.ts';
 import { EVENT } from '../../schema/events.ts';
 import { budgetStatus, shouldWarn, usd } from '../budget.ts';
+import { redactLine } from '../redact.ts';
 import { decideCheckpoint, msUntilInterval, type PolicyState } from '../policy.ts';
 import { writeCheckpoint, type EventInput } from '../session/checkpoint.ts';
 import { warnOnce } from '../session/start.ts';
@@ -179,7 +180,7 @@ export async function runAgentSession(ports: RunPorts, opts: RunOptions, input: 
       signal: agentAbort.signal,
       onEvent,
       onSpawn: (p) => (pid = p),
-      ...(logFile ? { logFile } : {}),
+      ...(logFile ? { logFile, logLine: (line: string) => redactLine(ports.redactor, line) } : {}),
     });
   } finally {
     ports.stop.removeEventListener('abort', onUserStop);
