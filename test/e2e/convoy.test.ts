@@ -173,6 +173,20 @@ describe('orch convoy with beads (fake bd)', () => {
     expect(readFileSync(tasks, 'utf8')).toMatch(/status: in_progress/); // claimed, not closed: a later run can take it
   });
 
+  it('work a pre-commit hook refuses is not done: the issue fails with the hook\'s reason and is not closed', () => {
+    const repo = gitRepo({ 'README.md': '# r\n' });
+    writeFileSync(path.join(repo, '.git', 'hooks', 'pre-commit'), '#!/bin/sh\necho "lint failed: A.txt" >&2\nexit 1\n', { mode: 0o755 });
+    const outside = tempDir();
+    const tasks = path.join(outside, 'tasks.yaml');
+    writeFileSync(tasks, 'tasks:\n  - id: A\n    title: a\n');
+    const id = convoyId(orch(repo, ['convoy', 'create', 'hooked', 'A', '--epic', 'cv', '--tasks', tasks, '--agent', 'command', '--command', 'cat >/dev/null; echo a > A.txt; echo ORCH_DONE', '--max-attempts', '1']).stdout);
+    const run = orch(repo, ['convoy', 'run', id, '--workers', '1', '--poll', '0.1']);
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stderr).toMatch(/A: worker not done \(its work could not be committed: lint failed: A\.txt/);
+    expect(g(repo, 'ls-tree', '--name-only', `orch/${id}/integration`)).not.toMatch(/A\.txt/);
+    expect(readFileSync(tasks, 'utf8')).not.toMatch(/status: closed/);
+  });
+
   it('bad input: unknown ids and dependency cycles → exit 2; a dirty user checkout is left untouched', () => {
     const repo = gitRepo();
     const bd = installFakeBd(tempDir(), {

@@ -48,22 +48,26 @@ export async function workIssue(o: { deps: CoreDeps; repo: RepoInfo; job: Worker
     ...(convoy.agent.name === 'claude' && convoy.agent.model ? { model: convoy.agent.model } : {}),
     scope: { convoyId: job.convoyId, issueId: job.issue.id, workerId: job.workerId, previousSessionId: job.previousSessionId, budgetCap: job.budgetShare, onSession: o.onSession },
   });
-  const done = report.stopReason === 'done';
   // The worker's branch carries its work: commit what the agent left uncommitted (never secrets).
-  if (done) {
-    const message = `${job.issue.id}: ${job.issue.title} (orch convoy ${job.convoyId})`;
-    if (!lastSnapshot || (await commitSnapshot(repo, lastSnapshot, message, deps.clock.now())) === null) {
-      const excludes = secretPathspecs(DEFAULT_SECRET_PATTERNS).map((p) => p.replace(':(glob)', ':(glob,exclude)'));
-      await git(repo.top, ['add', '-A', '--', '.', ...excludes]);
-      await git(repo.top, ['commit', '-q', '-m', message], { allowFail: true });
-    }
-  }
+  // Work that could not be committed (a hook refused it) is not done: merging the branch would lose it.
+  const uncommitted = report.stopReason === 'done' ? await commitWork(repo, lastSnapshot, `${job.issue.id}: ${job.issue.title} (orch convoy ${job.convoyId})`, deps.clock.now()) : null;
+  const done = report.stopReason === 'done' && uncommitted === null;
   beat(true);
   const costs = report.sessions.map((s) => s.costUsd);
   return {
     done,
     costUsd: costs.some((c) => c === null) ? null : costs.reduce<number>((a, c) => a + (c ?? 0), 0),
-    summary: done ? 'done' : (report.sessions.at(-1)?.reason ?? report.message),
+    summary: done ? 'done' : (uncommitted ?? report.sessions.at(-1)?.reason ?? report.message),
     discovered: (report.lastResultText ?? '').split('\n').filter((l) => l.startsWith('DISCOVERED:')).map((l) => l.slice('DISCOVERED:'.length).trim()).filter(Boolean),
   };
+}
+
+/** Commit the work tree on the worktree's branch (from the last snapshot when it can be); the reason when git refused. */
+async function commitWork(repo: RepoInfo, lastSnapshot: GitState | null, message: string, when: Date): Promise<string | null> {
+  if (lastSnapshot && (await commitSnapshot(repo, lastSnapshot, message, when)) !== null) return null;
+  const excludes = secretPathspecs(DEFAULT_SECRET_PATTERNS).map((p) => p.replace(':(glob)', ':(glob,exclude)'));
+  await git(repo.top, ['add', '-A', '--', '.', ...excludes]);
+  const c = await git(repo.top, ['commit', '-q', '-m', message], { allowFail: true });
+  if (c.code === 0 || /nothing (added )?to commit|no changes added to commit/.test(c.stdout.toString('utf8'))) return null;
+  return `its work could not be committed: ${c.stderr.trim().split('\n')[0] || `git commit exited ${c.code}`}`;
 }

@@ -1,8 +1,8 @@
-import { appendFileSync, closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { GitState } from '../../schema/checkpoint.ts';
 import { indexRootTree } from './index-file.ts';
-import { commitTree, writeCommit } from './objects.ts';
+import { advanceBranch, commitTree, writeCommit } from './objects.ts';
 import { plainRepository } from './plain.ts';
 import type { RepoInfo } from './repo.ts';
 import { readHead, readPrivateIndex } from './snapshot.ts';
@@ -26,13 +26,12 @@ function tzOffset(when: Date): string {
   return `${m < 0 ? '-' : '+'}${String(Math.floor(a / 60)).padStart(2, '0')}${String(a % 60).padStart(2, '0')}`;
 }
 
-/** Take `<file>.lock` as git does (O_EXCL); null when someone holds it or its directory is not there (a packed branch). */
+/** Take `<file>.lock` as git does (O_EXCL); null when someone holds it. */
 function lockFile(file: string): number | null {
   try {
     return openSync(`${file}.lock`, 'wx', 0o666);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST' || code === 'ENOENT' || code === 'ENOTDIR') return null;
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return null;
     throw e;
   }
 }
@@ -41,7 +40,7 @@ function lockFile(file: string): number | null {
  * Commit the work tree as the last snapshot left it, on the worktree's branch: what `git add -A`
  * and `git commit -m` do there, without their two processes. The snapshot's tree is the commit's
  * tree; the branch moves under git's ref lock with its reflog and HEAD's appended as git commit
- * appends them; the snapshot's private index — whose cache tree proves it holds exactly that tree —
+ * appends them (`advanceBranch`, orch's in-process ref protocol); the snapshot's private index — whose cache tree proves it holds exactly that tree —
  * becomes the worktree's index, so `git status` there is clean. Returns `{ commit }` (null when
  * the tree is HEAD's: nothing to commit), or null when the case is not plain (secrets left out, a
  * hook git would run, HEAD moved since the snapshot, a lock held, a packed branch…): git commits.
@@ -55,45 +54,22 @@ export async function commitSnapshot(repo: RepoInfo, snap: GitState, message: st
   const index = await readPrivateIndex(repo);
   if (!index || indexRootTree(index, repo.objectFormat) !== snap.snapshotTree) return null;
 
-  const ref = path.join(repo.commonDir, 'refs', 'heads', snap.branch);
   const indexFile = path.join(repo.gitDir, 'index');
   let indexLock = lockFile(indexFile);
   if (indexLock === null) return null;
-  let refLock: number | null = null;
   try {
-    refLock = lockFile(ref);
-    if (refLock === null) return null;
-    let current: string;
-    try {
-      current = readFileSync(ref, 'utf8').trim();
-    } catch {
-      return null; // packed only: git's update-ref handles that
-    }
-    if (current !== snap.head) return null;
     const text = cleanMessage(message);
     const stamp = `${IDENT} ${Math.floor(when.getTime() / 1000)} ${tzOffset(when)}`;
     const commit = await writeCommit(repo, `tree ${snap.snapshotTree}\nparent ${snap.head}\nauthor ${stamp}\ncommitter ${stamp}\n\n${text}`);
-    // git's order: the new value in the lock, the reflog entries, then the rename that publishes it.
-    writeSync(refLock, `${commit}\n`);
-    fsyncSync(refLock);
-    closeSync(refLock);
-    refLock = null;
     const entry = `${snap.head} ${commit} ${stamp}\tcommit: ${text.split('\n')[0]}\n`;
-    for (const log of [path.join(repo.commonDir, 'logs', 'refs', 'heads', snap.branch), path.join(repo.gitDir, 'logs', 'HEAD')]) {
-      mkdirSync(path.dirname(log), { recursive: true });
-      appendFileSync(log, entry);
-    }
-    renameSync(`${ref}.lock`, ref);
+    // Moved meanwhile, packed or locked: git commits (the commit written here stays unreachable).
+    if ((await advanceBranch(repo, snap.branch, snap.head, commit, entry, path.join(repo.gitDir, 'logs', 'HEAD'))) !== true) return null;
     writeSync(indexLock, index);
     closeSync(indexLock);
     indexLock = null;
     renameSync(`${indexFile}.lock`, indexFile);
     return { commit };
   } finally {
-    if (refLock !== null) {
-      closeSync(refLock);
-      unlinkSync(`${ref}.lock`);
-    }
     if (indexLock !== null) {
       closeSync(indexLock);
       unlinkSync(`${indexFile}.lock`);

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fdatasync as fdatasyncCb, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { mkdir, open, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { appendFile, mkdir, open, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { deflateSync } from 'node:zlib';
 import path from 'node:path';
 import { OrchError } from '../../core/errors.ts';
@@ -157,14 +157,15 @@ const REF_LOCK_TIMEOUT_MS = 2000; // as core.filesRefLockTimeout above
  * writers exclude each other through it — compare the current value (for a new ref: no loose file
  * and no packed-refs entry), write and fsync the lock, rename it over the ref. A writer killed in
  * between leaves a lock, removed once stale as git's would be. null when the case is not a plain
- * one (a packed-only or deleted ref to update, a ref with a reflog, a reftable repository, a
- * directory in the way): git's update-ref does those.
+ * one (a packed-only or deleted ref to update, a ref with a reflog and no entry given for it, a
+ * reftable repository, a directory in the way): git's update-ref does those.
  */
-async function casLooseRef(repo: RepoInfo, ref: string, next: string, expected: string | null, newBranch = false): Promise<boolean | null> {
-  const branchToCreate = newBranch && expected === null && ref.startsWith('refs/heads/');
-  if (!(ref.startsWith('refs/orchestration/') || branchToCreate) || ref.includes('..')) return null;
+async function casLooseRef(repo: RepoInfo, ref: string, next: string, expected: string | null, o: LooseRefWrite = {}): Promise<boolean | null> {
+  const branch = ref.startsWith('refs/heads/') && ((o.newBranch === true && expected === null) || o.reflog !== undefined);
+  if (!(ref.startsWith('refs/orchestration/') || branch) || ref.includes('..')) return null;
   const file = path.join(repo.commonDir, ref);
-  if (await exists(path.join(repo.commonDir, 'logs', ref))) return null;
+  const log = path.join(repo.commonDir, 'logs', ref);
+  if (!o.reflog && (await exists(log))) return null;
   if (expected === null) {
     if (await exists(path.join(repo.commonDir, 'reftable'))) return null;
     if (!(await mkdir(path.dirname(file), { recursive: true }).then(() => true, () => false))) return null;
@@ -196,6 +197,11 @@ async function casLooseRef(repo: RepoInfo, ref: string, next: string, expected: 
     await fh.sync();
     await fh.close();
     fh = null;
+    // git's order: the new value in the lock, the reflog entries, then the rename that publishes it.
+    for (const f of o.reflog ? [log, ...o.reflog.alsoTo] : []) {
+      await mkdir(path.dirname(f), { recursive: true });
+      await appendFile(f, o.reflog!.entry);
+    }
     await rename(lock, file);
     renamed = true;
     return true;
@@ -205,11 +211,32 @@ async function casLooseRef(repo: RepoInfo, ref: string, next: string, expected: 
   }
 }
 
+interface LooseRefWrite {
+  /** A branch may be created (`refs/heads/…`, nothing expected); it gets no reflog entry. */
+  newBranch?: boolean;
+  /** A reflog line appended, as git appends it, to the ref's log and to these others (a worktree's HEAD log). */
+  reflog?: { entry: string; alsoTo: string[] };
+}
+
 /**
  * Create a new ref — a branch too — the way `casRef` writes orch's refs: true when made, false when
  * it exists, null when the case is not plain (git must do it). A new branch gets no reflog entry.
  */
-export const createLooseRef = (repo: RepoInfo, ref: string, sha: string): Promise<boolean | null> => casLooseRef(repo, ref, sha, null, true);
+export const createLooseRef = (repo: RepoInfo, ref: string, sha: string): Promise<boolean | null> => casLooseRef(repo, ref, sha, null, { newBranch: true });
+
+/**
+ * Move a branch from `from` to `to` as `git commit` moves it: under its ref lock, with `entry`
+ * appended to its reflog and to `headLog`. true when moved, false when it no longer holds `from`,
+ * null when git must do it (a packed branch, a lock that stays held).
+ */
+export async function advanceBranch(repo: RepoInfo, branch: string, from: string, to: string, entry: string, headLog: string): Promise<boolean | null> {
+  try {
+    return await casLooseRef(repo, `refs/heads/${branch}`, to, from, { reflog: { entry, alsoTo: [headLog] } });
+  } catch (e) {
+    if (e instanceof OrchError && e.code === 'lock_held') return null;
+    throw e;
+  }
+}
 
 /** Remove a loose ref that `createLooseRef` made, under its lock, if it still holds `sha`. */
 export async function deleteLooseRef(repo: RepoInfo, ref: string, sha: string): Promise<void> {

@@ -59,18 +59,9 @@ interface HeldIndex {
  * concurrent snapshot works on a throw-away copy instead.
  */
 async function acquirePrivateIndex(repo: RepoInfo, secretPatterns: readonly string[]): Promise<HeldIndex | null> {
-  const dir = path.join(repo.gitDir, 'orch');
-  const lock = path.join(dir, 'snapshot.lock');
-  await mkdir(dir, { recursive: true });
-  try {
-    await writeFile(lock, String(process.pid), { flag: 'wx' });
-  } catch {
-    const st = await stat(lock).catch(() => null);
-    if (!st || Date.now() - st.mtimeMs < 60_000) return null;
-    await rm(lock, { force: true }); // left by a killed process
-    return acquirePrivateIndex(repo, secretPatterns);
-  }
-  const index = path.join(dir, 'snapshot-index');
+  const held = await lockPrivateIndex(repo);
+  if (!held) return null;
+  const { index, release } = held;
   // We hold orch's lock, so a git lock on the private index can only be left by a killed process.
   await rm(`${index}.lock`, { force: true });
   let fresh = false;
@@ -86,18 +77,33 @@ async function acquirePrivateIndex(repo: RepoInfo, secretPatterns: readonly stri
   const patternsFile = `${index}.secrets`;
   const patterns = JSON.stringify(secretPatterns);
   if (!fresh && (await readFile(patternsFile, 'utf8').catch(() => '')) !== patterns) fresh = true;
-  return { index, fresh, markClean: () => (fresh ? writeFile(patternsFile, patterns) : Promise.resolve()), release: () => rm(lock, { force: true }) };
+  return { index, fresh, markClean: () => (fresh ? writeFile(patternsFile, patterns) : Promise.resolve()), release };
+}
+
+/** orch's lock on the private index (a lock a killed process left is taken over after a minute); null while another holds it. */
+async function lockPrivateIndex(repo: RepoInfo): Promise<{ index: string; release: () => Promise<void> } | null> {
+  const dir = path.join(repo.gitDir, 'orch');
+  const lock = path.join(dir, 'snapshot.lock');
+  await mkdir(dir, { recursive: true });
+  try {
+    await writeFile(lock, String(process.pid), { flag: 'wx' });
+  } catch {
+    const st = await stat(lock).catch(() => null);
+    if (!st || Date.now() - st.mtimeMs < 60_000) return null;
+    await rm(lock, { force: true }); // left by a killed process
+    return lockPrivateIndex(repo);
+  }
+  return { index: path.join(dir, 'snapshot-index'), release: () => rm(lock, { force: true }) };
 }
 
 /** The private index's bytes, read under orch's snapshot lock; null when another snapshot holds it or there is none. */
 export async function readPrivateIndex(repo: RepoInfo): Promise<Buffer | null> {
-  const dir = path.join(repo.gitDir, 'orch');
-  const lock = path.join(dir, 'snapshot.lock');
-  if (!(await writeFile(lock, String(process.pid), { flag: 'wx' }).then(() => true, () => false))) return null;
+  const held = await lockPrivateIndex(repo);
+  if (!held) return null;
   try {
-    return await readFile(path.join(dir, 'snapshot-index')).catch(() => null);
+    return await readFile(held.index).catch(() => null);
   } finally {
-    await rm(lock, { force: true });
+    await held.release();
   }
 }
 
